@@ -1,0 +1,104 @@
+package manifest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+)
+
+// Objects are the objects read from a set of files.
+type Objects struct {
+	Namespaces []*corev1.Namespace
+	Pods       []*corev1.Pod
+	Policies   []*networkingv1.NetworkPolicy
+}
+
+// Load reads every path: a file, a directory (its *.yaml, *.yml and *.json files, sorted, not recursive) or
+// "-" for stdin.
+func Load(paths []string, stdin io.Reader) (*Objects, error) {
+	l := &loader{seen: map[string]string{}, objs: &Objects{}}
+	for _, p := range paths {
+		if err := l.loadPath(p, stdin); err != nil {
+			return nil, err
+		}
+	}
+	return l.objs, nil
+}
+
+type loader struct {
+	objs *Objects
+	// seen maps "Kind ns/name" to the file that defined it, to reject duplicates.
+	seen map[string]string
+}
+
+func (l *loader) loadPath(path string, stdin io.Reader) error {
+	if path == "-" {
+		return l.loadStream("<stdin>", stdin)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if !info.IsDir() {
+		return l.loadFile(path)
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	var files []string
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if !e.IsDir() && (ext == ".yaml" || ext == ".yml" || ext == ".json") {
+			files = append(files, filepath.Join(path, e.Name()))
+		}
+	}
+	slices.Sort(files)
+	for _, f := range files {
+		if err := l.loadFile(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *loader) loadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	defer f.Close()
+	return l.loadStream(path, f)
+}
+
+// loadStream decodes every document of one file.
+func (l *loader) loadStream(name string, r io.Reader) error {
+	dec := utilyaml.NewYAMLOrJSONDecoder(bufio.NewReader(r), 4096)
+	for doc := 1; ; doc++ {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("%s: document %d: cannot parse: %w", name, doc, err)
+		}
+		raw = bytes.TrimSpace(raw)
+		if len(raw) == 0 || string(raw) == "null" {
+			continue // an empty document between two "---"
+		}
+		if err := l.addDocument(fmt.Sprintf("%s: document %d", name, doc), name, raw); err != nil {
+			return err
+		}
+	}
+}
