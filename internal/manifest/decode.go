@@ -89,6 +89,7 @@ func (l *loader) decode(where, file string, raw json.RawMessage, obj any, meta *
 		return fmt.Errorf("%s: %s: duplicate object (first defined in %s)", where, id, first)
 	}
 	l.seen[id] = file
+	l.objs.Sources[id] = where
 	return nil
 }
 

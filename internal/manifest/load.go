@@ -22,12 +22,18 @@ type Objects struct {
 	Namespaces []*corev1.Namespace
 	Pods       []*corev1.Pod
 	Policies   []*networkingv1.NetworkPolicy
+	// Sources maps "Kind name" (cluster-scoped) or "Kind namespace/name" to where the object was read,
+	// e.g. "pods.yaml: document 3", so later errors about an object can name its file.
+	Sources map[string]string
 }
+
+// Source returns where the object named id ("Kind ns/name") was read, or "" when unknown.
+func (o *Objects) Source(id string) string { return o.Sources[id] }
 
 // Load reads every path: a file, a directory (its *.yaml, *.yml and *.json files, sorted, not recursive) or
 // "-" for stdin.
 func Load(paths []string, stdin io.Reader) (*Objects, error) {
-	l := &loader{seen: map[string]string{}, objs: &Objects{}}
+	l := &loader{seen: map[string]string{}, objs: &Objects{Sources: map[string]string{}}}
 	for _, p := range paths {
 		if err := l.loadPath(p, stdin); err != nil {
 			return nil, err

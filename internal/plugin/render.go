@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
@@ -83,10 +84,22 @@ func (o *RenderOptions) Run(s Streams) error {
 	}
 	n, err := build.Node(build.Cluster{Namespaces: objs.Namespaces, Pods: objs.Pods, Policies: objs.Policies}, o.Node)
 	if err != nil {
-		return err
+		return locate(err, objs)
 	}
 	var buf bytes.Buffer
 	compiler.Compile(n).WriteText(&buf)
 	_, err = s.Out.Write(buf.Bytes())
+	return err
+}
+
+// locate prefixes an error about one object ("Kind ns/name: field: problem", as package build words them)
+// with the file and document the object came from.
+func locate(err error, objs *manifest.Objects) error {
+	msg := err.Error()
+	for id, where := range objs.Sources {
+		if strings.HasPrefix(msg, id+":") {
+			return fmt.Errorf("%s: %w", strings.SplitN(where, ": ", 2)[0], err)
+		}
+	}
 	return err
 }
