@@ -1,0 +1,68 @@
+package build
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/nftpolicy/nftpolicy/compiler/ir"
+)
+
+// Cluster is the input of the builder: a snapshot of the objects it reads. Nil entries are skipped; the same
+// objects in any order give the same IR.
+type Cluster struct {
+	Namespaces []*corev1.Namespace
+	Pods       []*corev1.Pod
+	Policies   []*networkingv1.NetworkPolicy
+}
+
+// Node builds the IR of the node named node; node == "" treats every pod as local.
+//
+// Every policy is validated, in namespace/name order, and the first invalid one fails the build (a *FieldError),
+// as does an unparsable address of an eligible pod: the caller never gets a partial IR.
+func Node(c Cluster, node string) (*ir.Node, error) {
+	pols, err := compilePolicies(c.Policies)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := newInventory(c, pols, node)
+	if err != nil {
+		return nil, err
+	}
+	groups := groupPods(inv, pols)
+	res := newResolver(inv)
+	out := &ir.Node{Name: node, Groups: make([]ir.Group, 0, len(groups))}
+	for _, g := range groups {
+		out.Groups = append(out.Groups, g.assemble(inv, res))
+	}
+	return out, nil
+}
+
+// compilePolicies validates and converts every policy, sorted by namespace and name.
+func compilePolicies(in []*networkingv1.NetworkPolicy) ([]*compiled, error) {
+	sorted := make([]*networkingv1.NetworkPolicy, 0, len(in))
+	for _, p := range in {
+		if p != nil {
+			sorted = append(sorted, p)
+		}
+	}
+	slices.SortFunc(sorted, func(a, b *networkingv1.NetworkPolicy) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	out := make([]*compiled, 0, len(sorted))
+	memo := selectorMemo{}
+	for i, p := range sorted {
+		if i > 0 && sorted[i-1].Namespace == p.Namespace && sorted[i-1].Name == p.Name {
+			return nil, fmt.Errorf("NetworkPolicy %s/%s: listed twice", p.Namespace, p.Name)
+		}
+		c, err := compile(p, memo)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -1,0 +1,152 @@
+package build
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/nftpolicy/nftpolicy/compiler/ir"
+)
+
+// namespaceNameLabel is the label the API server sets on every namespace to its name.
+const namespaceNameLabel = "kubernetes.io/metadata.name"
+
+// podInfo is an eligible pod: it has an address, is not hostNetwork and not in phase Succeeded or Failed. Only
+// eligible pods are ever selected or resolved as peers.
+type podInfo struct {
+	ref    ir.PodRef
+	labels labels.Set
+	ips    []netip.Addr // sorted, unique, at least one
+	local  bool
+	spec   *corev1.PodSpec
+}
+
+// eligible reports whether p can be selected or be a peer. A hostNetwork pod's address is its node's: it is never
+// matched by pod or namespace selectors, and node addresses are allowed or denied with ipBlock.
+func eligible(p *corev1.Pod) bool {
+	if p.Spec.HostNetwork {
+		return false
+	}
+	if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		return false
+	}
+	return len(p.Status.PodIPs) > 0 || p.Status.PodIP != ""
+}
+
+// podAddrs parses the pod's addresses: status.podIPs, or status.podIP when podIPs is empty.
+func podAddrs(p *corev1.Pod) ([]netip.Addr, error) {
+	parse := func(field, s string) (netip.Addr, error) {
+		a, err := netip.ParseAddr(s)
+		if err == nil && a.Zone() != "" {
+			err = fmt.Errorf("zone %q not allowed", a.Zone())
+		}
+		if err != nil {
+			return netip.Addr{}, fmt.Errorf("Pod %s/%s: %s: invalid IP %q: %w", p.Namespace, p.Name, field, s, err)
+		}
+		return a, nil
+	}
+	var out []netip.Addr
+	if len(p.Status.PodIPs) == 0 {
+		a, err := parse("status.podIP", p.Status.PodIP)
+		if err != nil {
+			return nil, err
+		}
+		return []netip.Addr{a}, nil
+	}
+	for i, pip := range p.Status.PodIPs {
+		a, err := parse(fmt.Sprintf("status.podIPs[%d].ip", i), pip.IP)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	slices.SortFunc(out, netip.Addr.Compare)
+	return slices.Compact(out), nil
+}
+
+// inventory is the cluster as the builder sees it: eligible pods sorted by namespace and name, and the label
+// sets of all namespaces, declared or implicit.
+type inventory struct {
+	pods     []podInfo
+	nsNames  []string // sorted
+	nsLabels map[string]labels.Set
+}
+
+func newInventory(c Cluster, pols []*compiled, node string) (*inventory, error) {
+	inv := &inventory{nsLabels: map[string]labels.Set{}}
+	for _, ns := range c.Namespaces {
+		if ns == nil {
+			continue
+		}
+		if _, dup := inv.nsLabels[ns.Name]; dup {
+			return nil, fmt.Errorf("Namespace %s: listed twice", ns.Name)
+		}
+		set := make(labels.Set, len(ns.Labels)+1)
+		for k, v := range ns.Labels {
+			set[k] = v
+		}
+		set[namespaceNameLabel] = ns.Name // the API server forces this value
+		inv.nsLabels[ns.Name] = set
+	}
+
+	// Sort by (namespace, name) on copied keys: comparing through the large Pod structs is cache-hostile.
+	type keyed struct {
+		ns, name string
+		p        *corev1.Pod
+	}
+	pods := make([]keyed, 0, len(c.Pods))
+	for _, p := range c.Pods {
+		if p != nil {
+			pods = append(pods, keyed{p.Namespace, p.Name, p})
+		}
+	}
+	slices.SortFunc(pods, func(a, b keyed) int {
+		if c := strings.Compare(a.ns, b.ns); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	inv.pods = make([]podInfo, 0, len(pods))
+	for i, k := range pods {
+		p := k.p
+		if i > 0 && pods[i-1].ns == k.ns && pods[i-1].name == k.name {
+			return nil, fmt.Errorf("Pod %s/%s: listed twice", p.Namespace, p.Name)
+		}
+		if !eligible(p) {
+			continue
+		}
+		ips, err := podAddrs(p)
+		if err != nil {
+			return nil, err
+		}
+		inv.pods = append(inv.pods, podInfo{
+			ref:    ir.PodRef{Namespace: p.Namespace, Name: p.Name},
+			labels: labels.Set(p.Labels),
+			ips:    ips,
+			local:  node == "" || p.Spec.NodeName == node,
+			spec:   &p.Spec,
+		})
+		inv.implicitNamespace(p.Namespace)
+	}
+	for _, p := range pols {
+		inv.implicitNamespace(p.ref.Namespace)
+	}
+
+	inv.nsNames = make([]string, 0, len(inv.nsLabels))
+	for n := range inv.nsLabels {
+		inv.nsNames = append(inv.nsNames, n)
+	}
+	slices.Sort(inv.nsNames)
+	return inv, nil
+}
+
+// implicitNamespace makes a namespace that is referred to but not listed exist with only its name label.
+func (inv *inventory) implicitNamespace(name string) {
+	if _, ok := inv.nsLabels[name]; !ok {
+		inv.nsLabels[name] = labels.Set{namespaceNameLabel: name}
+	}
+}
