@@ -24,20 +24,33 @@ func groupChainName(g *ir.Group) string {
 	return prefix + hex.EncodeToString(sum[:8])
 }
 
-// groupComment names the group's policies for humans, cut to the kernel's comment limit.
+// groupComment names the group's policies for humans within the kernel's comment limit: every name that fits,
+// in order, then "+N more" for the ones left out (room for that suffix is always kept). When not one name fits
+// whole, the first is cut with "…".
 func groupComment(g *ir.Group) string {
 	var b strings.Builder
 	b.WriteString(g.Direction.String())
-	for i, p := range g.Policies {
-		word := " " + p.String()
-		more := fmt.Sprintf(" +%d more", len(g.Policies)-i)
-		if b.Len()+len(word) > maxComment || (i < len(g.Policies)-1 && b.Len()+len(word)+len(more) > maxComment) {
-			if b.Len()+len(more) <= maxComment {
-				b.WriteString(more)
-			}
-			break
+	reserve := len(moreText(len(g.Policies)))
+	skipped := 0
+	for _, p := range g.Policies {
+		if n := p.String(); b.Len()+1+len(n)+reserve <= maxComment {
+			b.WriteString(" " + n)
+		} else {
+			skipped++
 		}
-		b.WriteString(word)
 	}
+	if skipped > 0 && skipped == len(g.Policies) {
+		room := maxComment - b.Len() - 1 - reserve - len("…")
+		b.WriteString(" " + g.Policies[0].String()[:room] + "…")
+		skipped--
+	}
+	b.WriteString(moreText(skipped))
 	return b.String()
+}
+
+func moreText(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" +%d more", n)
 }

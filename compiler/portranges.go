@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"net/netip"
 	"slices"
 
 	"github.com/nftpolicy/nftpolicy/nft"
@@ -8,9 +9,11 @@ import (
 
 // rangePortElements turns address-range × protocol × port-range entries into elements of a concatenated
 // interval set that never overlap: the kernel's pipapo backend refuses overlapping elements, and a canonical
-// form keeps the output deterministic. Per protocol, the port axis is cut at every range boundary; each slice
-// gets the merged address ranges of the entries that cover it; neighbouring slices with the same addresses are
-// joined again.
+// form keeps the output deterministic. Per protocol, one axis is cut at every range boundary, each slice gets the
+// merged ranges of the other axis from the entries that cover it, and neighbouring slices that came out equal are
+// joined again. Cutting ports suits many ranges over few peers; cutting addresses suits many peers with their
+// own ranges (which cutting ports would multiply, peers × boundaries). Both are computed and the smaller kept,
+// so the element count stays near the number of distinct (peer, merged ports) pairs either way.
 func rangePortElements(entries []rangePort) []nft.Element {
 	byProto := map[uint8][]rangePort{}
 	for _, e := range entries {
@@ -23,12 +26,17 @@ func rangePortElements(entries []rangePort) []nft.Element {
 	slices.Sort(protos)
 	var out []nft.Element
 	for _, proto := range protos {
-		out = append(out, protoElements(proto, byProto[proto])...)
+		byPort, byAddr := portAxisElements(proto, byProto[proto]), addrAxisElements(proto, byProto[proto])
+		if len(byAddr) < len(byPort) {
+			byPort = byAddr
+		}
+		out = append(out, byPort...)
 	}
 	return out
 }
 
-func protoElements(proto uint8, entries []rangePort) []nft.Element {
+// portAxisElements cuts the port axis.
+func portAxisElements(proto uint8, entries []rangePort) []nft.Element {
 	// Cut points as uint32 so that 65535+1 fits.
 	var cuts []uint32
 	for _, e := range entries {
@@ -68,6 +76,85 @@ func protoElements(proto uint8, entries []rangePort) []nft.Element {
 				Addr: r.first, AddrLast: r.last, Proto: proto, Port: uint16(s.first), PortLast: uint16(s.last),
 			})
 		}
+	}
+	return out
+}
+
+// addrAxisElements cuts the address axis at every range boundary.
+func addrAxisElements(proto uint8, entries []rangePort) []nft.Element {
+	var cuts []netip.Addr
+	for _, e := range entries {
+		cuts = append(cuts, e.addrs.first)
+		if next := e.addrs.last.Next(); next.IsValid() {
+			cuts = append(cuts, next)
+		}
+	}
+	slices.SortFunc(cuts, netip.Addr.Compare)
+	cuts = slices.Compact(cuts)
+	// slice i covers cuts[i] .. cuts[i+1]-1, the last one up to the top of the family.
+	ports := make([][]portRange, len(cuts))
+	for _, e := range entries {
+		from, _ := slices.BinarySearchFunc(cuts, e.addrs.first, netip.Addr.Compare)
+		to := len(cuts)
+		if next := e.addrs.last.Next(); next.IsValid() {
+			to, _ = slices.BinarySearchFunc(cuts, next, netip.Addr.Compare)
+		}
+		for i := from; i < to; i++ {
+			ports[i] = append(ports[i], portRange{e.first, e.last})
+		}
+	}
+	type slice struct {
+		addrs addrRange
+		ports []portRange
+	}
+	var joined []slice
+	for i := range cuts {
+		if len(ports[i]) == 0 {
+			continue
+		}
+		last := allV6.last
+		if cuts[i].Is4() {
+			last = allV4.last
+		}
+		if i+1 < len(cuts) {
+			last = cuts[i+1].Prev()
+		}
+		s := slice{addrRange{cuts[i], last}, mergePorts(ports[i])}
+		if n := len(joined); n > 0 && joined[n-1].addrs.last.Next() == s.addrs.first && slices.Equal(joined[n-1].ports, s.ports) {
+			joined[n-1].addrs.last = s.addrs.last
+			continue
+		}
+		joined = append(joined, s)
+	}
+	var out []nft.Element
+	for _, s := range joined {
+		for _, p := range s.ports {
+			out = append(out, nft.Element{
+				Addr: s.addrs.first, AddrLast: s.addrs.last, Proto: proto, Port: p.first, PortLast: p.last,
+			})
+		}
+	}
+	return out
+}
+
+type portRange struct{ first, last uint16 }
+
+// mergePorts sorts port ranges and joins the ones that overlap or touch.
+func mergePorts(ps []portRange) []portRange {
+	slices.SortFunc(ps, func(a, b portRange) int {
+		if a.first != b.first {
+			return int(a.first) - int(b.first)
+		}
+		return int(a.last) - int(b.last)
+	})
+	out := ps[:1]
+	for _, p := range ps[1:] {
+		cur := &out[len(out)-1]
+		if uint32(p.first) <= uint32(cur.last)+1 {
+			cur.last = max(cur.last, p.last)
+			continue
+		}
+		out = append(out, p)
 	}
 	return out
 }
