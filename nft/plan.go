@@ -5,7 +5,8 @@ import "slices"
 // Plan is the difference between what the kernel holds and the desired table, as the operations of one atomic
 // batch. The kernel layer applies the fields in the order they are declared, which keeps every reference valid at
 // every step: new chains exist before rules and map elements point at them; rules that use a set are flushed
-// before the set goes; map elements that jump to a chain are removed before the chain goes.
+// before the set goes; map elements that jump to a chain are removed before the chain goes. A chain or set named
+// in both a Del and an Add list is replaced: the kernel layer flushes and deletes the old one first.
 type Plan struct {
 	// CreateTable is set when the table does not exist yet.
 	CreateTable bool
@@ -94,7 +95,28 @@ func Diff(current, desired *Table) *Plan {
 			p.DelSets = append(p.DelSets, s.Name)
 		}
 	}
+	rewriteUsersOfReplacedSets(p, desired)
 	return p
+}
+
+// rewriteUsersOfReplacedSets adds to WriteChains every desired chain with a rule that uses a set whose
+// definition changed: rules stay bound to the old set (the kernel refuses to delete it) until they are rewritten.
+func rewriteUsersOfReplacedSets(p *Plan, desired *Table) {
+	replaced := map[string]bool{}
+	for _, s := range p.AddSets {
+		if slices.Contains(p.DelSets, s.Name) {
+			replaced[s.Name] = true
+		}
+	}
+	if len(replaced) == 0 {
+		return
+	}
+	for _, c := range desired.Chains {
+		uses := slices.ContainsFunc(c.Rules, func(r Rule) bool { return replaced[r.Set] })
+		if uses && !slices.Contains(p.WriteChains, c) {
+			p.WriteChains = append(p.WriteChains, c)
+		}
+	}
 }
 
 func index[T any](xs []T, key func(T) string) map[string]T {

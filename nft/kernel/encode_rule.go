@@ -1,0 +1,170 @@
+package kernel
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
+	"github.com/google/nftables/userdata"
+	"golang.org/x/sys/unix"
+
+	"github.com/nftpolicy/nftpolicy/nft"
+)
+
+// maxComment is the longest comment nft accepts (NFTNL_UDATA_COMMENT_MAXLEN is 128 with the NUL).
+const maxComment = 127
+
+// fieldLoad says where a packet field comes from and how long it is.
+type fieldLoad struct {
+	meta    expr.MetaKey // meta load when set
+	base    expr.PayloadBase
+	offset  uint32
+	len     uint32
+	nfproto byte // the family the field needs (meta nfproto check in an inet table), or 0
+}
+
+var fieldLoads = map[nft.Field]fieldLoad{
+	nft.IPSaddr:  {base: expr.PayloadBaseNetworkHeader, offset: 12, len: 4, nfproto: unix.NFPROTO_IPV4},
+	nft.IPDaddr:  {base: expr.PayloadBaseNetworkHeader, offset: 16, len: 4, nfproto: unix.NFPROTO_IPV4},
+	nft.IP6Saddr: {base: expr.PayloadBaseNetworkHeader, offset: 8, len: 16, nfproto: unix.NFPROTO_IPV6},
+	nft.IP6Daddr: {base: expr.PayloadBaseNetworkHeader, offset: 24, len: 16, nfproto: unix.NFPROTO_IPV6},
+	nft.L4Proto:  {meta: expr.MetaKeyL4PROTO, len: 1},
+	nft.THDport:  {base: expr.PayloadBaseTransportHeader, offset: 2, len: 2},
+}
+
+// Registers: NFT_REG_1 is the first 16-byte register; concatenations use consecutive 4-byte registers from
+// NFT_REG32_00 (the same storage), 16 of them.
+const (
+	regVerdict = unix.NFT_REG_VERDICT
+	reg1       = unix.NFT_REG_1
+	reg32First = unix.NFT_REG32_00
+	reg32Count = 16
+)
+
+func verdictExpr(v nft.Verdict) (*expr.Verdict, error) {
+	code, err := verdictCode(v)
+	if err != nil {
+		return nil, err
+	}
+	return &expr.Verdict{Kind: expr.VerdictKind(code), Chain: v.Chain}, nil
+}
+
+// encodeRule turns a model rule into expressions and userdata. setIDs holds the batch-local IDs of sets created
+// in the same batch.
+func encodeRule(r nft.Rule, setIDs map[string]uint32) ([]expr.Any, []byte, error) {
+	var ud []byte
+	if r.Comment != "" {
+		if len(r.Comment) > maxComment {
+			return nil, nil, fmt.Errorf("comment of %d bytes (at most %d)", len(r.Comment), maxComment)
+		}
+		ud = userdata.AppendString(nil, userdata.TypeComment, r.Comment)
+	}
+	var exprs []expr.Any
+	switch r.Match {
+	case nft.Always:
+	case nft.CtEstablishedRelated:
+		exprs = []expr.Any{
+			&expr.Ct{Register: reg1, Key: expr.CtKeySTATE},
+			&expr.Bitwise{SourceRegister: reg1, DestRegister: reg1, Len: 4,
+				Mask: hostU32(expr.CtStateBitESTABLISHED | expr.CtStateBitRELATED), Xor: hostU32(0)},
+			&expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: hostU32(0)},
+		}
+	case nft.ICMPv6NeighborDiscovery:
+		// What nft emits for `icmpv6 type 133-137` in an inet table.
+		exprs = []expr.Any{
+			&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: reg1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: []byte{unix.NFPROTO_IPV6}},
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: reg1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: []byte{unix.IPPROTO_ICMPV6}},
+			&expr.Payload{DestRegister: reg1, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 1},
+			&expr.Cmp{Op: expr.CmpOpGte, Register: reg1, Data: []byte{133}},
+			&expr.Cmp{Op: expr.CmpOpLte, Register: reg1, Data: []byte{137}},
+		}
+	case nft.Lookup, nft.VerdictMap:
+		loads, err := encodeLoads(r.Fields)
+		if err != nil {
+			return nil, nil, err
+		}
+		if r.Set == "" {
+			return nil, nil, fmt.Errorf("lookup without a set")
+		}
+		lk := &expr.Lookup{SourceRegister: reg32First, SetName: r.Set, SetID: setIDs[r.Set]}
+		if r.Match == nft.VerdictMap {
+			lk.DestRegister, lk.IsDestRegSet = regVerdict, true
+		}
+		exprs = append(loads, lk)
+	default:
+		return nil, nil, fmt.Errorf("cannot encode match %d", r.Match)
+	}
+	if r.Match != nft.VerdictMap {
+		v, err := verdictExpr(r.Verdict)
+		if err != nil {
+			return nil, nil, err
+		}
+		exprs = append(exprs, v)
+	}
+	return exprs, ud, nil
+}
+
+// encodeLoads loads the fields into consecutive 4-byte registers, after the meta nfproto check nft adds for
+// ip/ip6 fields in an inet table.
+func encodeLoads(fields []nft.Field) ([]expr.Any, error) {
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("lookup without fields")
+	}
+	var exprs []expr.Any
+	var family byte
+	for _, f := range fields {
+		l, ok := fieldLoads[f]
+		if !ok {
+			return nil, fmt.Errorf("unknown field %v", f)
+		}
+		if l.nfproto != 0 {
+			if family != 0 && family != l.nfproto {
+				return nil, fmt.Errorf("fields %v mix IPv4 and IPv6", fields)
+			}
+			family = l.nfproto
+		}
+	}
+	if family != 0 {
+		exprs = append(exprs,
+			&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: reg1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: []byte{family}})
+	}
+	slot := uint32(0)
+	for _, f := range fields {
+		l := fieldLoads[f]
+		if slot+(l.len+3)/4 > reg32Count {
+			return nil, fmt.Errorf("fields %v do not fit in the registers", fields)
+		}
+		reg := reg32First + slot
+		if l.meta != 0 {
+			exprs = append(exprs, &expr.Meta{Key: l.meta, Register: reg})
+		} else {
+			exprs = append(exprs, &expr.Payload{DestRegister: reg, Base: l.base, Offset: l.offset, Len: l.len})
+		}
+		slot += (l.len + 3) / 4
+	}
+	return exprs, nil
+}
+
+func hostU32(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
+
+// addRules queues the rules of ch, appended in order.
+func (b *batch) addRules(ch *nft.Chain, setIDs map[string]uint32) error {
+	lc := &nftables.Chain{Name: ch.Name, Table: b.table}
+	for i, r := range ch.Rules {
+		label := fmt.Sprintf("add rule %s %s (rule %d: %s)", tableLabel(), ch.Name, i+1, r.String())
+		exprs, ud, err := encodeRule(r, setIDs)
+		if err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		if err := b.viaLib(label, func(c *nftables.Conn) {
+			c.AddRule(&nftables.Rule{Table: b.table, Chain: lc, Exprs: exprs, UserData: ud})
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+package kernel
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/nftpolicy/nftpolicy/nft"
+)
+
+const foreignTables = `
+table ip other {
+	chain c {
+	}
+}
+table inet other2 {
+	set s {
+		type ipv4_addr
+		elements = { 1.2.3.4 }
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ip saddr @s drop
+	}
+}
+`
+
+// TestForeignTables: Read, Sync and Delete see and touch only inet nftpolicy.
+func TestForeignTables(t *testing.T) {
+	c, ns := openNetns(t)
+	nftIn(t, ns, foreignTables, "-f", "-")
+	before := nftIn(t, ns, "", "list", "ruleset")
+
+	if got, err := c.Read(); err != nil || got != nil {
+		t.Fatalf("Read without our table: %v, %v", got, err)
+	}
+	want := fixture()
+	if _, err := c.Sync(want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, got, want)
+	for _, table := range []string{"table ip other", "table inet other2"} {
+		if !strings.Contains(nftIn(t, ns, "", "list", "ruleset"), table) {
+			t.Fatalf("%s is gone after a sync", table)
+		}
+	}
+	if err := c.Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if after := nftIn(t, ns, "", "list", "ruleset"); after != before {
+		t.Fatalf("ruleset after Delete differs from before Sync:\n%s\n--- before\n%s", after, before)
+	}
+	if got, err := c.Read(); err != nil || got != nil {
+		t.Fatalf("Read after Delete: %v, %v", got, err)
+	}
+	if err := c.Delete(); err != nil {
+		t.Fatalf("second Delete: %v", err)
+	}
+	// Delete leaves the Conn knowing there is no table: the next sync creates it.
+	p, err := c.Sync(want)
+	if err != nil || !p.CreateTable {
+		t.Fatalf("sync after delete: plan %+v, err %v", p, err)
+	}
+}
+
+// TestTampering: a rule added by hand to one of our chains reads as Unknown and only that chain is rewritten;
+// other edits (a base chain's policy, an element, a dormant table) are undone the same way.
+func TestTampering(t *testing.T) {
+	c, ns := openNetns(t)
+	want := fixture()
+	if _, err := c.Sync(want); err != nil {
+		t.Fatal(err)
+	}
+	nftIn(t, ns, "", "add", "rule", "inet", nft.TableName, "pod-a", "ip", "saddr", "1.2.3.4", "counter", "drop")
+	got, err := c.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := findChain(got, "pod-a").Rules
+	if last := rules[len(rules)-1]; last.Match != nft.Unknown {
+		t.Fatalf("hand-added rule read as %+v", last)
+	}
+	p := nft.Diff(got, want)
+	if len(p.WriteChains) != 1 || p.WriteChains[0].Name != "pod-a" || len(p.AddSets)+len(p.AddChains)+len(p.DelSets)+
+		len(p.DelChains)+len(p.FlushChains)+len(p.AddElements)+len(p.DelElements) != 0 {
+		t.Fatalf("plan after tampering: %+v", p)
+	}
+	// Read refreshed what Sync diffs against, so Sync repairs it.
+	if p, err := c.Sync(want); err != nil || len(p.WriteChains) != 1 {
+		t.Fatalf("repair: plan %+v, err %v", p, err)
+	}
+	if got, err = c.Read(); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, got, want)
+
+	for _, edit := range []string{
+		"insert rule inet nftpolicy pod-b ip daddr @n4 counter return", // our rule plus a counter
+		"add chain inet nftpolicy forward { policy drop; }",
+		"add element inet nftpolicy h4 { 10.66.0.1 }",
+		"add element inet nftpolicy np4 { 10.99.0.0/16 . tcp . 1-2 }",
+		"delete element inet nftpolicy m4 { 10.1.0.1 }",
+		"add table inet nftpolicy { flags dormant; }",
+		"add table inet nftpolicy { flags dormant; }\ndelete chain inet nftpolicy output",
+		"add rule inet nftpolicy pod-c ip saddr { 1.1.1.1, 2.2.2.2 } accept", // an anonymous set
+		"delete chain inet nftpolicy output",
+		"add chain inet nftpolicy extra",
+		"add set inet nftpolicy extra { type ipv4_addr; timeout 1h; }",
+		"delete table inet nftpolicy",
+	} {
+		nftIn(t, ns, edit, "-f", "-")
+		got, err := c.Read()
+		if err != nil {
+			t.Fatalf("after %q: %v", edit, err)
+		}
+		if p := nft.Diff(got, want); p.Empty() {
+			t.Fatalf("after %q the kernel reads as the desired table", edit)
+		}
+		if _, err := c.Sync(want); err != nil {
+			t.Fatalf("repair after %q: %v", edit, err)
+		}
+		if got, err = c.Read(); err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, got, want)
+		if out := nftIn(t, ns, "", "list", "table", "inet", nft.TableName); strings.Contains(out, "dormant") {
+			t.Fatalf("table still dormant after repair:\n%s", out)
+		}
+	}
+}
+
+// TestReadWhileOtherTablesChange reads while another table of the namespace keeps changing (as kube-proxy's
+// does on a node): every change moves the ruleset generation, and the read still succeeds.
+func TestReadWhileOtherTablesChange(t *testing.T) {
+	c, ns := openNetns(t)
+	nftIn(t, ns, "table ip other { set s { type ipv4_addr; }; }", "-f", "-")
+	want := bigTable(20_000, 5_000)
+	if _, err := c.Sync(want); err != nil {
+		t.Fatal(err)
+	}
+	stop, done := make(chan struct{}), make(chan int)
+	go func() {
+		n := 0
+		defer func() { done <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
+			cmd.Stdin = strings.NewReader("add element ip other s { 192.0.2.1 }\ndelete element ip other s { 192.0.2.1 }\n")
+			if cmd.Run() == nil {
+				n++
+			}
+		}
+	}()
+	for range 3 {
+		got, err := c.Read()
+		if err != nil {
+			close(stop)
+			<-done
+			t.Fatal(err)
+		}
+		mustEqual(t, got, want)
+	}
+	close(stop)
+	if n := <-done; n == 0 {
+		t.Fatal("the other table never changed")
+	} else {
+		t.Logf("%d changes to another table during the reads", n)
+	}
+}
