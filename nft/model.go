@@ -74,7 +74,7 @@ const (
 	Always Match = iota
 	// CtEstablishedRelated matches `ct state established,related`.
 	CtEstablishedRelated
-	// ICMPv6NeighborDiscovery matches `meta l4proto ipv6-icmp icmpv6 type 133-137` (router and neighbour
+	// ICMPv6NeighborDiscovery matches `icmpv6 type 133-137` (router and neighbour
 	// solicitation/advertisement and redirect).
 	ICMPv6NeighborDiscovery
 	// Lookup matches when the concatenation of Fields is in Set.

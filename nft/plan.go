@@ -138,8 +138,33 @@ func sameSetDefinition(a, b *Set) bool {
 	return a.Interval == b.Interval && a.Map == b.Map && slices.Equal(a.Key, b.Key)
 }
 
-// diffElements returns the elements only in old (to delete) and only in want (to add), in want/old order.
+// diffElements returns the elements only in old (to delete) and only in want (to add). Both lists are
+// normally in canonical order (the compiler sorts, the kernel layer sorts what it reads), so one merge walk does
+// it without allocating; unsorted input falls back to hash maps.
 func diffElements(old, want []Element) (del, add []Element) {
+	if !slices.IsSortedFunc(old, CompareElements) || !slices.IsSortedFunc(want, CompareElements) {
+		return diffElementsUnsorted(old, want)
+	}
+	i, j := 0, 0
+	for i < len(old) && j < len(want) {
+		switch c := CompareElements(old[i], want[j]); {
+		case c == 0:
+			i++
+			j++
+		case c < 0:
+			del = append(del, old[i])
+			i++
+		default:
+			add = append(add, want[j])
+			j++
+		}
+	}
+	del = append(del, old[i:]...)
+	add = append(add, want[j:]...)
+	return del, add
+}
+
+func diffElementsUnsorted(old, want []Element) (del, add []Element) {
 	have := make(map[Element]struct{}, len(old))
 	for _, e := range old {
 		have[e] = struct{}{}

@@ -163,7 +163,7 @@ func (r Rule) String() string {
 	case CtEstablishedRelated:
 		s = "ct state established,related " + r.Verdict.String()
 	case ICMPv6NeighborDiscovery:
-		s = "meta l4proto ipv6-icmp icmpv6 type 133-137 " + r.Verdict.String()
+		s = "icmpv6 type 133-137 " + r.Verdict.String()
 	case Lookup:
 		s = fieldsText(r.Fields) + " @" + r.Set + " " + r.Verdict.String()
 	case VerdictMap:
