@@ -22,11 +22,14 @@ fmt: ## Format the code.
 	gofmt -w $$(git ls-files '*.go')
 
 .PHONY: lint
-lint: ## gofmt and go vet; the import rules are a test (test/arch_test.go).
+lint: ## gofmt and go vet; the import rules are a test (test/arch).
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 ##@ Test
+
+.PHONY: verify
+verify: lint test-unit ## Quick checks before a commit (no root needed).
 
 .PHONY: deps
 deps: ## Install the Debian packages the tests need (nftables, iproute2) when missing.
@@ -37,16 +40,19 @@ test: deps lint ## Everything CI runs: lint, unit, golden and real-kernel tests 
 	$(GO) test ./... -count=1 -timeout 30m
 
 .PHONY: test-unit
-test-unit: ## Fast tests that need no root (builder, compiler golden text, manifests).
-	$(GO) test -count=1 ./compiler/build/ ./internal/... ./test/e2e/ -run 'Test[^E]|TestE$$'
+test-unit: ## Fast tests that need no root (builder, compiler golden text, model, manifests, case tables).
+	$(GO) test -count=1 ./compiler/build/ ./nft/ ./internal/... ./test/arch/
+	$(GO) test -count=1 ./compiler/ -run 'TestGolden(Deterministic|Shape)?$$'
+	$(GO) test -count=1 ./test/e2e/ -skip 'TestUpstreamSuite|TestExtraCases'
 
 .PHONY: test-e2e
 test-e2e: deps ## The upstream NetworkPolicy suite and our extra cases with real packets (root).
 	$(GO) test -count=1 -v -timeout 30m ./test/e2e/
 
 .PHONY: bench
-bench: ## Benchmarks: build+compile at 100/1k/10k policies × 1k/10k/50k pods, kernel updates.
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./test/bench/
+bench: ## Benchmarks: build+compile at 100/1k/10k policies × 1k/10k/50k pods; diff and kernel updates (root).
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./test/bench/
+	$(GO) test -run '^$$' -bench . -benchmem ./nft/...
 
 .PHONY: clean-netns
 clean-netns: ## Remove network namespaces left by a crashed test run (nftp-*).
