@@ -7,8 +7,6 @@ package compiler_test
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	mrand "math/rand/v2"
@@ -24,6 +22,7 @@ import (
 	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
 	"github.com/nftpolicy/nftpolicy/internal/manifest"
+	"github.com/nftpolicy/nftpolicy/internal/netnstest"
 	"github.com/nftpolicy/nftpolicy/nft"
 )
 
@@ -244,15 +243,12 @@ func checkShape(t *testing.T, tab *nft.Table) {
 // TestGoldenNftAccepts feeds every want.nft to `nft -c -f` inside a fresh network namespace: the committed
 // rulesets are valid for the nft of Debian 12 and the running kernel. Never run in the root namespace.
 func TestGoldenNftAccepts(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("TestGoldenNftAccepts needs root: it creates a network namespace to run `nft -c` in")
-	}
 	for _, tool := range []string{"ip", "nft"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s not found (run `make deps`): %v", tool, err)
 		}
 	}
-	ns := newNetns(t)
+	ns, _ := netnstest.New(t, "g") // fatal when not root
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			path, err := filepath.Abs(filepath.Join(c.dir, "want.nft"))
@@ -262,31 +258,11 @@ func TestGoldenNftAccepts(t *testing.T) {
 			if _, err := os.Stat(path); err != nil {
 				t.Fatal(err)
 			}
-			out, err := exec.Command("ip", "netns", "exec", ns, "nft", "-c", "-f", path).CombinedOutput()
-			if err != nil {
+			if out, err := netnstest.Exec(t, ns, "", "nft", "-c", "-f", path); err != nil {
 				t.Errorf("nft -c -f %s: %v\n%s", path, err, out)
 			}
 		})
 	}
-}
-
-// newNetns creates a uniquely named network namespace and removes it when the test ends, even on failure.
-func newNetns(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 4)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	name := "nftp-g-" + hex.EncodeToString(b)
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add %s: %v\n%s", name, err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("ip", "netns", "delete", name).CombinedOutput(); err != nil {
-			t.Errorf("ip netns delete %s: %v\n%s", name, err, out)
-		}
-	})
-	return name
 }
 
 // lineDiff is a small line diff for failure messages: the common prefix and suffix are cut, the rest shown.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nftpolicy/nftpolicy/internal/netnstest"
 	"github.com/nftpolicy/nftpolicy/nft"
 )
 
@@ -94,7 +95,7 @@ func TestBigSets(t *testing.T) {
 
 // BenchmarkSyncOneElement adds or removes one element of a 10,000-element set per sync.
 func BenchmarkSyncOneElement(b *testing.B) {
-	_, path := newNetns(b)
+	_, path := netnstest.New(b, "k")
 	c, err := Open(path)
 	if err != nil {
 		b.Fatal(err)
@@ -124,7 +125,7 @@ func BenchmarkSyncOneElement(b *testing.B) {
 // BenchmarkApplyOneElement is the kernel's share of BenchmarkSyncOneElement: the one-element plan, encoded and
 // sent as a batch, without the diff.
 func BenchmarkApplyOneElement(b *testing.B) {
-	_, path := newNetns(b)
+	_, path := netnstest.New(b, "k")
 	c, err := Open(path)
 	if err != nil {
 		b.Fatal(err)

@@ -1,10 +1,7 @@
 package roundtrip
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,25 +9,10 @@ import (
 	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
 	"github.com/nftpolicy/nftpolicy/internal/manifest"
+	"github.com/nftpolicy/nftpolicy/internal/netnstest"
 	"github.com/nftpolicy/nftpolicy/nft"
 	"github.com/nftpolicy/nftpolicy/nft/kernel"
 )
-
-// newNetns creates a uniquely named network namespace, removed when the test ends.
-func newNetns(t *testing.T) (name, path string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("needs root: programs nftables in a network namespace it creates (CI runs as root)")
-	}
-	b := make([]byte, 4)
-	rand.Read(b)
-	name = "nftp-rt-" + hex.EncodeToString(b)
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add %s: %v: %s", name, err, out)
-	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
-	return name, "/run/netns/" + name
-}
 
 func goldenTables(t *testing.T) map[string]*nft.Table {
 	t.Helper()
@@ -62,7 +44,7 @@ func goldenTables(t *testing.T) map[string]*nft.Table {
 func TestApplyReadEmptyDiff(t *testing.T) {
 	for name, want := range goldenTables(t) {
 		t.Run(name, func(t *testing.T) {
-			_, path := newNetns(t)
+			_, path := netnstest.New(t, "rt")
 			c, err := kernel.Open(path)
 			if err != nil {
 				t.Fatal(err)
@@ -87,11 +69,9 @@ func TestApplyReadEmptyDiff(t *testing.T) {
 func TestNftLoadReadEmptyDiff(t *testing.T) {
 	for name, want := range goldenTables(t) {
 		t.Run(name, func(t *testing.T) {
-			ns, path := newNetns(t)
-			cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
-			cmd.Stdin = strings.NewReader(want.Text())
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("nft -f: %v: %s", err, out)
+			ns, path := netnstest.New(t, "rt")
+			if _, err := netnstest.Exec(t, ns, want.Text(), "nft", "-f", "-"); err != nil {
+				t.Fatalf("nft -f: %v", err)
 			}
 			c, err := kernel.Open(path)
 			if err != nil {
