@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// The pure core (IR, builder, compiler, nft model) must import no client-go, controller-runtime or netlink,
-// and only nft/kernel may import github.com/google/nftables.
+// The pure core (IR, builder, compiler, nft model) must depend on no client-go, controller-runtime or netlink
+// (transitively); kernelOnly below says who may import the netlink libraries at all.
 var forbidden = map[string][]string{
 	"github.com/nftpolicy/nftpolicy/compiler/ir":    {"k8s.io/", "sigs.k8s.io/controller-runtime", "github.com/google/nftables", "github.com/mdlayher/netlink"},
 	"github.com/nftpolicy/nftpolicy/compiler":       {"k8s.io/client-go", "sigs.k8s.io/controller-runtime", "github.com/google/nftables", "github.com/mdlayher/netlink"},
@@ -36,17 +36,46 @@ func TestPureCoreImports(t *testing.T) {
 	}
 }
 
+// kernelOnly are the netlink libraries: only nft/kernel (its code and its tests) may import them, so every
+// byte sent to the kernel goes through one package.
+var kernelOnly = []string{"github.com/google/nftables", "github.com/mdlayher/netlink"}
+
+const kernelPkg = "github.com/nftpolicy/nftpolicy/nft/kernel"
+
+// TestOnlyKernelImportsNftables checks the direct imports of every package of the module, of its test files and
+// of its external (_test package) test files.
 func TestOnlyKernelImportsNftables(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "github.com/nftpolicy/nftpolicy/...").Output()
+	const format = `{{.ImportPath}}|{{join .Imports " "}}|{{join .TestImports " "}}|{{join .XTestImports " "}}`
+	out, err := exec.Command("go", "list", "-f", format, "github.com/nftpolicy/nftpolicy/...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(line)
-		for _, imp := range f[1:] {
-			if strings.HasPrefix(imp, "github.com/google/nftables") && f[0] != "github.com/nftpolicy/nftpolicy/nft/kernel" {
-				t.Errorf("%s imports %s; only nft/kernel may", f[0], imp)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 10 {
+		t.Fatalf("go list found only %d packages:\n%s", len(lines), out)
+	}
+	sawKernel := false
+	for _, line := range lines {
+		f := strings.Split(line, "|")
+		if len(f) != 4 {
+			t.Fatalf("unexpected go list line %q", line)
+		}
+		pkg := f[0]
+		if pkg == kernelPkg {
+			sawKernel = true
+			continue
+		}
+		for i, kind := range []string{"imports", "test files import", "external test files import"} {
+			for _, imp := range strings.Fields(f[i+1]) {
+				for _, k := range kernelOnly {
+					if imp == k || strings.HasPrefix(imp, k+"/") {
+						t.Errorf("%s: %s %s; only nft/kernel may", pkg, kind, imp)
+					}
+				}
 			}
 		}
+	}
+	if !sawKernel {
+		t.Errorf("go list did not list %s", kernelPkg)
 	}
 }
