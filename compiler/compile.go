@@ -15,6 +15,8 @@ const (
 	IngressV6Map = "ingress-v6"
 	EgressV4Map  = "egress-v4"
 	EgressV6Map  = "egress-v6"
+	SelfV4Set    = "self-v4"
+	SelfV6Set    = "self-v6"
 )
 
 // Compile returns the desired table for node n.
@@ -25,6 +27,10 @@ func Compile(n *ir.Node) *nft.Table {
 		IngressV6Map: dispatchMap(IngressV6Map, nft.IPv6Addr),
 		EgressV4Map:  dispatchMap(EgressV4Map, nft.IPv4Addr),
 		EgressV6Map:  dispatchMap(EgressV6Map, nft.IPv6Addr),
+	}
+	self := map[string]*nft.Set{
+		SelfV4Set: {Name: SelfV4Set, Key: []nft.KeyType{nft.IPv4Addr, nft.IPv4Addr}},
+		SelfV6Set: {Name: SelfV6Set, Key: []nft.KeyType{nft.IPv6Addr, nft.IPv6Addr}},
 	}
 	claimed := map[string]bool{} // map name + address already dispatched
 	for i := range n.Groups {
@@ -44,14 +50,24 @@ func Compile(n *ir.Node) *nft.Table {
 				maps[name].Elements = append(maps[name].Elements, nft.Element{
 					Addr: ip, AddrLast: ip, Verdict: nft.Verdict{Kind: nft.Jump, Chain: chain.Name},
 				})
+				selfName := SelfV6Set
+				if ip.Is4() {
+					selfName = SelfV4Set
+				}
+				if !claimed[selfName+ip.String()] {
+					claimed[selfName+ip.String()] = true
+					self[selfName].Elements = append(self[selfName].Elements, nft.Element{Addr: ip, AddrLast: ip})
+				}
 			}
 		}
 	}
-	for _, m := range maps {
-		nft.SortElements(m.Elements)
-		t.Sets = append(t.Sets, m)
+	for _, m := range []map[string]*nft.Set{maps, self} {
+		for _, s := range m {
+			nft.SortElements(s.Elements)
+			t.Sets = append(t.Sets, s)
+		}
 	}
-	t.Chains = append(t.Chains, forwardChain())
+	t.Chains = append(t.Chains, forwardChain(len(n.Groups) > 0))
 	slices.SortFunc(t.Sets, func(a, b *nft.Set) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Chains, func(a, b *nft.Chain) int { return cmp.Compare(a.Name, b.Name) })
 	return t
@@ -75,18 +91,34 @@ func dispatchMapName(d ir.Direction, ip interface{ Is4() bool }) string {
 
 // forwardChain is the only base chain. Traffic the node itself sends (output hook) or receives (input hook) is
 // never filtered: NetworkPolicy always allows a pod's own node to talk to it and be talked to.
-func forwardChain() *nft.Chain {
-	accept := nft.Verdict{Kind: nft.Accept}
-	return &nft.Chain{
-		Name: ForwardChain,
-		Hook: &nft.Hook{Name: "forward"},
-		Rules: []nft.Rule{
-			{Match: nft.CtEstablishedRelated, Verdict: accept},
-			{Match: nft.ICMPv6NeighborDiscovery, Verdict: accept},
-			{Match: nft.VerdictMap, Fields: []nft.Field{nft.IPSaddr}, Set: EgressV4Map},
-			{Match: nft.VerdictMap, Fields: []nft.Field{nft.IP6Saddr}, Set: EgressV6Map},
-			{Match: nft.VerdictMap, Fields: []nft.Field{nft.IPDaddr}, Set: IngressV4Map},
-			{Match: nft.VerdictMap, Fields: []nft.Field{nft.IP6Daddr}, Set: IngressV6Map},
-		},
+//
+// Once any local pod is isolated, traffic addressed to no pod in particular — link-layer broadcast and
+// multicast, IPv6 link-local — is not forwarded: on a bridge it would reach isolated pods without passing their
+// ingress chain, and nothing in Kubernetes sends it between pods. Routers never forward it anyway. IPv6
+// neighbour discovery is accepted before that, and a pod reaching itself (through a Service, after DNAT:
+// source and destination are the same pod) is accepted before the policy chains: a pod cannot block access to
+// itself.
+func forwardChain(isolating bool) *nft.Chain {
+	accept, drop := nft.Verdict{Kind: nft.Accept}, nft.Verdict{Kind: nft.Drop}
+	rules := []nft.Rule{
+		{Match: nft.CtEstablishedRelated, Verdict: accept},
+		{Match: nft.ICMPv6NeighborDiscovery, Verdict: accept},
 	}
+	if isolating {
+		rules = append(rules,
+			nft.Rule{Match: nft.PktTypeBroadcast, Verdict: drop},
+			nft.Rule{Match: nft.PktTypeMulticast, Verdict: drop},
+			nft.Rule{Match: nft.IP6LinkLocal, Fields: []nft.Field{nft.IP6Saddr}, Verdict: drop},
+			nft.Rule{Match: nft.IP6LinkLocal, Fields: []nft.Field{nft.IP6Daddr}, Verdict: drop},
+		)
+	}
+	rules = append(rules,
+		nft.Rule{Match: nft.Lookup, Fields: []nft.Field{nft.IPSaddr, nft.IPDaddr}, Set: SelfV4Set, Verdict: accept},
+		nft.Rule{Match: nft.Lookup, Fields: []nft.Field{nft.IP6Saddr, nft.IP6Daddr}, Set: SelfV6Set, Verdict: accept},
+		nft.Rule{Match: nft.VerdictMap, Fields: []nft.Field{nft.IPSaddr}, Set: EgressV4Map},
+		nft.Rule{Match: nft.VerdictMap, Fields: []nft.Field{nft.IP6Saddr}, Set: EgressV6Map},
+		nft.Rule{Match: nft.VerdictMap, Fields: []nft.Field{nft.IPDaddr}, Set: IngressV4Map},
+		nft.Rule{Match: nft.VerdictMap, Fields: []nft.Field{nft.IP6Daddr}, Set: IngressV6Map},
+	)
+	return &nft.Chain{Name: ForwardChain, Hook: &nft.Hook{Name: "forward"}, Rules: rules}
 }

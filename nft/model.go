@@ -82,6 +82,12 @@ const (
 	// VerdictMap looks the concatenation of Fields up in the verdict map Set and applies the mapped verdict;
 	// the rule's own Verdict is unused.
 	VerdictMap
+	// PktTypeBroadcast matches `meta pkttype broadcast` (link-layer broadcast, seen on bridges).
+	PktTypeBroadcast
+	// PktTypeMulticast matches `meta pkttype multicast`.
+	PktTypeMulticast
+	// IP6LinkLocal matches `ip6 saddr fe80::/10` or `ip6 daddr fe80::/10`, as Fields[0] says.
+	IP6LinkLocal
 )
 
 // Field is one packet field of a lookup key.

@@ -168,6 +168,12 @@ func (r Rule) String() string {
 		s = fieldsText(r.Fields) + " @" + r.Set + " " + r.Verdict.String()
 	case VerdictMap:
 		s = fieldsText(r.Fields) + " vmap @" + r.Set
+	case PktTypeBroadcast:
+		s = "meta pkttype broadcast " + r.Verdict.String()
+	case PktTypeMulticast:
+		s = "meta pkttype multicast " + r.Verdict.String()
+	case IP6LinkLocal:
+		s = fieldsText(r.Fields) + " fe80::/10 " + r.Verdict.String()
 	default:
 		s = fmt.Sprintf("# unknown match %d", r.Match)
 	}

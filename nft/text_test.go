@@ -37,6 +37,10 @@ func TestRuleText(t *testing.T) {
 		{Rule{Match: Lookup, Fields: []Field{IP6Daddr, L4Proto, THDport}, Set: "s", Verdict: Verdict{Kind: Return}}, "ip6 daddr . meta l4proto . th dport @s return"},
 		{Rule{Match: VerdictMap, Fields: []Field{IPSaddr}, Set: "egress-v4"}, "ip saddr vmap @egress-v4"},
 		{Rule{Match: Always, Verdict: Verdict{Kind: Drop}, Comment: "ingress x/p"}, `drop comment "ingress x/p"`},
+		{Rule{Match: PktTypeBroadcast, Verdict: Verdict{Kind: Drop}}, "meta pkttype broadcast drop"},
+		{Rule{Match: PktTypeMulticast, Verdict: Verdict{Kind: Drop}}, "meta pkttype multicast drop"},
+		{Rule{Match: IP6LinkLocal, Fields: []Field{IP6Daddr}, Verdict: Verdict{Kind: Drop}}, "ip6 daddr fe80::/10 drop"},
+		{Rule{Match: Lookup, Fields: []Field{IPSaddr, IPDaddr}, Set: "self-v4", Verdict: Verdict{Kind: Accept}}, "ip saddr . ip daddr @self-v4 accept"},
 	} {
 		if got := tc.r.String(); got != tc.want {
 			t.Errorf("rule = %q, want %q", got, tc.want)

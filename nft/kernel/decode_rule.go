@@ -163,6 +163,12 @@ func decodeRule(exprs []expr.Any, ud []byte) nft.Rule {
 		r.Match = nft.CtEstablishedRelated
 	case matchICMPv6ND(body):
 		r.Match = nft.ICMPv6NeighborDiscovery
+	case matchPktType(body, unix.PACKET_BROADCAST):
+		r.Match = nft.PktTypeBroadcast
+	case matchPktType(body, unix.PACKET_MULTICAST):
+		r.Match = nft.PktTypeMulticast
+	case matchLinkLocal(body) != 0:
+		r.Match, r.Fields = nft.IP6LinkLocal, []nft.Field{matchLinkLocal(body)}
 	default:
 		lk, isLookup := body[len(body)-1].(*expr.Lookup)
 		if !isLookup {
@@ -348,4 +354,41 @@ func fieldOf(e expr.Any) (nft.Field, uint32, bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// matchPktType matches `meta pkttype TYPE`.
+func matchPktType(body []expr.Any, pkttype byte) bool {
+	if len(body) != 2 {
+		return false
+	}
+	reg, ok := metaLoad(body[0], expr.MetaKeyPKTTYPE)
+	return ok && isCmp(body[1], expr.CmpOpEq, reg, []byte{pkttype})
+}
+
+// matchLinkLocal matches `ip6 saddr|daddr fe80::/10` and returns the field, or 0.
+func matchLinkLocal(body []expr.Any) nft.Field {
+	family, body := matchNFProto(body)
+	if family != unix.NFPROTO_IPV6 || len(body) != 3 {
+		return 0
+	}
+	p, ok := body[0].(*expr.Payload)
+	if !ok || p.OperationType != expr.PayloadLoad || p.CsumType != 0 || p.Base != expr.PayloadBaseNetworkHeader ||
+		p.Len != 16 {
+		return 0
+	}
+	field := nft.IP6Saddr
+	switch p.Offset {
+	case fieldLoads[nft.IP6Saddr].offset:
+	case fieldLoads[nft.IP6Daddr].offset:
+		field = nft.IP6Daddr
+	default:
+		return 0
+	}
+	bw, ok := body[1].(*expr.Bitwise)
+	if !ok || !sameReg(bw.SourceRegister, p.DestRegister) || !sameReg(bw.DestRegister, p.DestRegister) ||
+		bw.Len != 16 || !bytes.Equal(bw.Mask, linkLocalMask) || !bytes.Equal(bw.Xor, make([]byte, 16)) ||
+		!isCmp(body[2], expr.CmpOpEq, p.DestRegister, linkLocalPrefix) {
+		return 0
+	}
+	return field
 }

@@ -81,6 +81,28 @@ func encodeRule(r nft.Rule, setIDs map[string]uint32) ([]expr.Any, []byte, error
 			&expr.Cmp{Op: expr.CmpOpGte, Register: reg1, Data: []byte{133}},
 			&expr.Cmp{Op: expr.CmpOpLte, Register: reg1, Data: []byte{137}},
 		}
+	case nft.PktTypeBroadcast, nft.PktTypeMulticast:
+		pkttype := byte(unix.PACKET_BROADCAST)
+		if r.Match == nft.PktTypeMulticast {
+			pkttype = unix.PACKET_MULTICAST
+		}
+		exprs = []expr.Any{
+			&expr.Meta{Key: expr.MetaKeyPKTTYPE, Register: reg1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: []byte{pkttype}},
+		}
+	case nft.IP6LinkLocal:
+		load, ok := fieldLoads[onlyField(r.Fields)]
+		if !ok || load.nfproto != unix.NFPROTO_IPV6 {
+			return nil, nil, fmt.Errorf("link-local match needs one ip6 address field, not %v", r.Fields)
+		}
+		// What nft emits for `ip6 saddr fe80::/10`: a masked compare of the whole address.
+		exprs = []expr.Any{
+			&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: reg1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: []byte{unix.NFPROTO_IPV6}},
+			&expr.Payload{DestRegister: reg1, Base: load.base, Offset: load.offset, Len: 16},
+			&expr.Bitwise{SourceRegister: reg1, DestRegister: reg1, Len: 16, Mask: linkLocalMask, Xor: make([]byte, 16)},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: linkLocalPrefix},
+		}
 	case nft.Lookup, nft.VerdictMap:
 		loads, err := encodeLoads(r.Fields)
 		if err != nil {
@@ -147,6 +169,19 @@ func encodeLoads(fields []nft.Field) ([]expr.Any, error) {
 		slot += (l.len + 3) / 4
 	}
 	return exprs, nil
+}
+
+// fe80::/10 as a mask and the masked value.
+var (
+	linkLocalMask   = []byte{0xff, 0xc0, 15: 0}
+	linkLocalPrefix = []byte{0xfe, 0x80, 15: 0}
+)
+
+func onlyField(fs []nft.Field) nft.Field {
+	if len(fs) != 1 {
+		return 0
+	}
+	return fs[0]
 }
 
 func hostU32(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
