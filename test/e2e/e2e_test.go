@@ -5,10 +5,11 @@ package e2e
 // One fake cluster per topology (bridge with br_netfilter, routed /32 veths), dual-stack, two nodes; the nine
 // pods x/a … z/c alternate between the nodes so that every case mixes same-node and cross-node traffic, plus
 // one Pending pod without an IP that every `podSelector: {}` selects and that must contribute nothing.
-// For each step of each case and each family, every node is programmed twice in turn and probed each time:
-//   1. through the nft layer (kernel.Conn.Sync, incremental from whatever the node held before), then
-//   2. from scratch with `nft -f` of `kubectl nftpolicy render --node N` fed the same objects as YAML.
-// Both must give exactly the expected truth table.
+// Each case runs twice per family, and every step of each run must give exactly the expected truth table:
+//   1. through the nft layer, one connection per node kept across the steps as the agent keeps it: the first
+//      step adopts whatever the node holds (the previous case's table, loaded by nft -f), later steps diff
+//      against the connection's memory and send only the difference;
+//   2. from scratch, each step: `nft -f` of `kubectl nftpolicy render --node N` fed the same objects as YAML.
 
 import (
 	"context"
@@ -75,8 +76,12 @@ func runCases(t *testing.T, cases []Case) {
 				}
 				for _, fam := range families {
 					t.Run(fmt.Sprintf("%s/ipv%d", tc.Name, fam), func(t *testing.T) {
+						e := env{c, fam}
 						for i, st := range tc.Steps {
-							r.runStep(t, tc, i, st, env{c, fam})
+							r.syncStep(t, tc, i, st, e)
+						}
+						for i, st := range tc.Steps {
+							r.renderStep(t, tc, i, st, e)
 						}
 					})
 				}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,51 +35,51 @@ func newRunner(t *testing.T, c *harness.Cluster) *runner {
 	return r
 }
 
-func (r *runner) runStep(t *testing.T, tc Case, i int, st Step, e env) {
+// syncStep programs every node through the nft layer, incrementally, and checks the step.
+func (r *runner) syncStep(t *testing.T, tc Case, i int, st Step, e env) {
 	t.Helper()
-	name := st.Name
-	if name == "" {
-		name = "step"
-	}
 	ns, pods, pols := objects(r.c, tc, st, e)
-
-	// 1. The nft layer, incremental from what the node holds.
 	for _, node := range nodes {
 		n, err := build.Node(build.Cluster{Namespaces: ns, Pods: pods, Policies: pols}, node)
 		if err != nil {
-			t.Fatalf("step %d (%s): build %s: %v", i, name, node, err)
+			t.Fatalf("step %d (%s): build %s: %v", i, st.Name, node, err)
 		}
 		conn, err := r.conn(node)
 		if err != nil {
 			t.Fatalf("open nft layer of %s: %v", node, err)
 		}
 		if _, err := conn.Sync(compiler.Compile(n)); err != nil {
-			t.Fatalf("step %d (%s): sync %s: %v", i, name, node, err)
+			t.Fatalf("step %d (%s): sync %s: %v", i, st.Name, node, err)
 		}
 	}
-	r.check(t, st, e, "step "+name+" via nft layer")
+	r.check(t, st, e, fmt.Sprintf("step %d (%s) via the nft layer", i, st.Name))
+}
 
-	// 2. From scratch: `kubectl nftpolicy render` fed the objects as YAML, loaded with nft -f.
+// renderStep loads every node from scratch with `kubectl nftpolicy render` fed the objects as YAML and
+// `nft -f`, and checks the step.
+func (r *runner) renderStep(t *testing.T, tc Case, i int, st Step, e env) {
+	t.Helper()
+	ns, pods, pols := objects(r.c, tc, st, e)
 	file := writeManifest(t, ns, pods, pols)
 	for _, node := range nodes {
 		var out, errOut bytes.Buffer
 		code := plugin.Main([]string{"render", "-f", file, "--node", node}, plugin.Streams{Out: &out, Err: &errOut})
 		if code != 0 {
-			t.Fatalf("step %d (%s): render --node %s: exit %d: %s", i, name, node, code, errOut.String())
+			t.Fatalf("step %d (%s): render --node %s: exit %d: %s", i, st.Name, node, code, errOut.String())
 		}
 		if err := r.c.ResetNode(node); err != nil {
 			t.Fatalf("reset %s: %v", node, err)
 		}
 		if err := r.c.LoadNft(node, out.String()); err != nil {
-			t.Fatalf("step %d (%s): nft -f render of %s: %v", i, name, node, err)
+			t.Fatalf("step %d (%s): nft -f render of %s: %v", i, st.Name, node, err)
 		}
-		// The nft layer's memory of the node is stale now; the next step reconnects and adopts this table.
+		// The nft layer's memory of the node is stale now; the next sync reconnects and adopts this table.
 		if conn := r.conns[node]; conn != nil {
 			conn.Close()
 			delete(r.conns, node)
 		}
 	}
-	r.check(t, st, e, "step "+name+" via render + nft -f")
+	r.check(t, st, e, fmt.Sprintf("step %d (%s) via render + nft -f", i, st.Name))
 }
 
 func (r *runner) conn(node string) (*kernel.Conn, error) {
