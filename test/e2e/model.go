@@ -1,13 +1,3 @@
-// Package e2e holds the data side of nftpolicy's end-to-end NetworkPolicy
-// suite: the pod model (namespaces x, y, z with pods a, b, c), the cases
-// ported from the upstream Kubernetes e2e NetworkPolicy suite, extra cases
-// the upstream suite lacks, and the expected-connectivity truth tables.
-//
-// Nothing in this package computes a verdict from a policy. Every truth table
-// is written down by hand: for upstream cases from the upstream
-// expectations, for the extra cases from the NetworkPolicy API semantics. A
-// separate runner builds real network namespaces, programs nftables, sends
-// packets and compares what it sees with these tables.
 package e2e
 
 import (
