@@ -3,33 +3,24 @@ package harness
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
 
-// checkBaseline probes every pod from every other pod on the destination's
-// first TCP port in each family; with no ruleset loaded all must connect.
-// Probes that fail are retried twice (the first packets of a fresh
-// namespace may race link setup); what still fails is reported together
-// with addresses, routes and neighbours of the namespaces involved. It
-// returns the number of probes.
+// checkBaseline probes every pod from every other pod on every container
+// port it declares (TCP, UDP and SCTP) in each family; with no ruleset
+// loaded all must connect, so a listener that never came up cannot make a
+// probe that policy should block pass unnoticed. The probes run in
+// parallel (Run). Probes that fail are retried twice (the first packets of
+// a fresh namespace may race link setup); what still fails is reported
+// together with addresses, routes and neighbours of the namespaces
+// involved. It returns the number of probes.
 func (c *Cluster) checkBaseline() (int, error) {
-	var probes []Probe
-	for _, dst := range c.podsWithIP() {
-		if len(dst.tcp) == 0 {
-			continue
-		}
-		for _, src := range c.podsWithIP() {
-			if src == dst {
-				continue
-			}
-			for _, fam := range c.families() {
-				probes = append(probes, Probe{From: src.key, To: dst.key, Protocol: corev1.ProtocolTCP, Port: dst.tcp[0], Family: fam})
-			}
-		}
-	}
+	probes := c.baselineProbes()
 	todo := probes
 	for attempt := 0; attempt < 3 && len(todo) > 0; attempt++ {
 		if attempt > 0 {
@@ -81,6 +72,39 @@ func (c *Cluster) diagnose(pods map[string]bool) string {
 		fmt.Fprintf(&b, "--- netns %s (err %v)\n%s", ns, err, out)
 	}
 	return b.String()
+}
+
+// baselineProbes lists, for every ordered pair of distinct pods with an IP,
+// every port the destination declares, in each family.
+func (c *Cluster) baselineProbes() []Probe {
+	var probes []Probe
+	for _, dst := range c.podsWithIP() {
+		type pp struct {
+			proto corev1.Protocol
+			port  int32
+		}
+		var ports []pp
+		for _, port := range dst.tcp {
+			ports = append(ports, pp{corev1.ProtocolTCP, port})
+		}
+		for _, port := range dst.udp {
+			ports = append(ports, pp{corev1.ProtocolUDP, port})
+		}
+		for _, port := range slices.Sorted(maps.Keys(dst.sctp)) {
+			ports = append(ports, pp{corev1.ProtocolSCTP, port})
+		}
+		for _, src := range c.podsWithIP() {
+			if src == dst {
+				continue
+			}
+			for _, fam := range c.families() {
+				for _, p := range ports {
+					probes = append(probes, Probe{From: src.key, To: dst.key, Protocol: p.proto, Port: p.port, Family: fam})
+				}
+			}
+		}
+	}
+	return probes
 }
 
 func (c *Cluster) families() []int {

@@ -57,8 +57,10 @@
 // socket that a raw socket in the destination pod must see (the CRC32c is
 // correct, so conntrack in the nodes does not call these packets invalid).
 //
-// New ends by probing every pod from every other pod (first TCP port, each
-// family) with no ruleset loaded; probes that fail are retried twice, and
-// any pair still failing fails the test with a dump of addresses, routes and
+// New ends by probing every pod from every other pod on every container port
+// the destination declares (TCP, UDP and SCTP, each family, in parallel) with
+// no ruleset loaded, so that a probe expected to be blocked can never pass
+// because its listener is missing; probes that fail are retried twice, and
+// any still failing fail the test with a dump of addresses, routes and
 // neighbours.
 package harness

@@ -284,3 +284,36 @@ func TestSingleFamily(t *testing.T) {
 		})
 	}
 }
+
+// TestBaselineCoversEveryPort: the baseline probes every declared port of
+// every protocol, each family, every ordered pair — and so fails when any
+// one of them is blocked, not only the first TCP port.
+func TestBaselineCoversEveryPort(t *testing.T) {
+	requireRoot(t)
+	cfg := testConfig(Bridge, 1, 3)
+	cfg.ProbeTimeout = 300 * time.Millisecond
+	c := New(t, cfg)
+	// 3 pods: 6 ordered pairs x 4 ports (TCP 80, TCP 8080, UDP 53, SCTP 9999) x 2 families.
+	if n := len(c.baselineProbes()); n != 6*4*2 {
+		t.Errorf("%d baseline probes, want 48", n)
+	}
+	for _, rule := range []string{
+		"udp dport 53 drop",
+		"meta l4proto sctp drop",
+		"ip6 daddr fd00:10:244:0::12 tcp dport 8080 drop",
+	} {
+		if err := c.LoadNft("node-a", forwardTable(rule)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.checkBaseline()
+		if err == nil {
+			t.Errorf("baseline passed with %q loaded", rule)
+		}
+		if err := c.ResetNode("node-a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.checkBaseline(); err != nil {
+		t.Errorf("baseline after reset: %v", err)
+	}
+}
