@@ -1,129 +1,158 @@
 package manifest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kjson "sigs.k8s.io/json"
 )
 
-// addDocument decodes one object (or a List of them) and records it. where names the document for errors;
-// file names the file for duplicate reports.
-func (l *loader) addDocument(where, file string, raw json.RawMessage) error {
-	var tm metav1.TypeMeta
-	if err := json.Unmarshal(raw, &tm); err != nil {
-		return fmt.Errorf("%s: not a Kubernetes object: %w", where, err)
+// header is what a document is read for first, leniently, so that every later error can name the object.
+type header struct {
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	Metadata   objectMeta `json:"metadata"`
+}
+
+// objectMeta is the part of metav1.ObjectMeta that names an object.
+type objectMeta struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+}
+
+// kindRules say how to read one kind.
+type kindRules struct {
+	kind       string
+	namespaced bool
+	// strictUnder is the field below which unknown keys are errors ("" for none; see decodeStrict).
+	strictUnder string
+}
+
+var (
+	namespaceRules = kindRules{kind: "Namespace"}
+	podRules       = kindRules{kind: "Pod", namespaced: true}
+	policyRules    = kindRules{kind: "NetworkPolicy", namespaced: true, strictUnder: "spec"}
+)
+
+// addDocument decodes one object (or a List of them) and records it. where names the document for errors
+// ("file: document 2" or "file: document 2: items[3]"); file names the file for duplicate reports; dup is a key the
+// YAML document gave twice, relative to this object.
+func (l *loader) addDocument(where, file string, raw json.RawMessage, dup *duplicateKey) error {
+	var h header
+	if len(raw) == 0 || raw[0] != '{' {
+		return fmt.Errorf("%s: not a Kubernetes object: a JSON %s, want a mapping with apiVersion and kind", where, jsonKind(raw))
+	}
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, &h); err != nil {
+		return fmt.Errorf("%s: %w", where, typeError(raw, reflect.TypeOf(&h), err))
 	}
 	switch {
-	case tm.Kind == "":
+	case h.Kind == "":
 		return fmt.Errorf("%s: kind: missing", where)
-	case tm.APIVersion == "":
-		return fmt.Errorf("%s: %s: apiVersion: missing", where, tm.Kind)
+	case h.APIVersion == "":
+		return fmt.Errorf("%s: %s: apiVersion: missing", where, h.Kind)
 	}
-	switch gvk := tm.APIVersion + "/" + tm.Kind; gvk {
+	switch gvk := h.APIVersion + "/" + h.Kind; gvk {
 	case "v1/List":
-		var list struct {
-			metav1.TypeMeta `json:",inline"`
-			Metadata        metav1.ListMeta   `json:"metadata"`
-			Items           []json.RawMessage `json:"items"`
-		}
-		if err := strictUnmarshal(raw, &list); err != nil {
-			return fmt.Errorf("%s: List: %w", where, err)
-		}
-		for i, item := range list.Items {
-			if err := l.addDocument(fmt.Sprintf("%s: items[%d]", where, i), file, item); err != nil {
-				return err
-			}
-		}
-		return nil
+		return l.addList(where, file, raw, dup)
 	case "v1/Namespace":
 		ns := &corev1.Namespace{}
-		if err := l.decode(where, file, raw, ns, &ns.ObjectMeta, false); err != nil {
+		if err := l.decode(where, file, h, raw, dup, ns, &ns.ObjectMeta, namespaceRules); err != nil {
 			return err
 		}
 		l.objs.Namespaces = append(l.objs.Namespaces, ns)
 	case "v1/Pod":
 		pod := &corev1.Pod{}
-		if err := l.decode(where, file, raw, pod, &pod.ObjectMeta, true); err != nil {
+		if err := l.decode(where, file, h, raw, dup, pod, &pod.ObjectMeta, podRules); err != nil {
 			return err
 		}
 		l.objs.Pods = append(l.objs.Pods, pod)
 	case "networking.k8s.io/v1/NetworkPolicy":
 		np := &networkingv1.NetworkPolicy{}
-		if err := l.decode(where, file, raw, np, &np.ObjectMeta, true); err != nil {
+		if err := l.decode(where, file, h, raw, dup, np, &np.ObjectMeta, policyRules); err != nil {
 			return err
 		}
 		l.objs.Policies = append(l.objs.Policies, np)
 	default:
 		return fmt.Errorf("%s: kind %s (apiVersion %s): unsupported; expected Namespace, Pod, NetworkPolicy or List",
-			where, tm.Kind, tm.APIVersion)
+			where, h.Kind, h.APIVersion)
 	}
 	return nil
 }
 
-// decode fills obj strictly, defaults the namespace of namespaced kinds to "default", and rejects a missing name
-// or a second object of the same kind and name.
-func (l *loader) decode(where, file string, raw json.RawMessage, obj any, meta *metav1.ObjectMeta, namespaced bool) error {
-	kind := kindOf(obj)
-	if err := strictUnmarshal(raw, obj); err != nil {
-		return fmt.Errorf("%s: %s: %w", where, kind, err)
+// addList adds every item of a `v1 List`.
+func (l *loader) addList(where, file string, raw json.RawMessage, dup *duplicateKey) error {
+	var list struct {
+		metav1.TypeMeta `json:",inline"`
+		Metadata        metav1.ListMeta   `json:"metadata"`
+		Items           []json.RawMessage `json:"items"`
 	}
-	if meta.Name == "" {
-		return fmt.Errorf("%s: %s: metadata.name: missing", where, kind)
+	if dup != nil && !strings.HasPrefix(dup.path, "items[") {
+		return fmt.Errorf("%s: List: %w", where, dup.fieldError())
 	}
-	if namespaced && meta.Namespace == "" {
-		meta.Namespace = "default"
+	if err := decodeStrict(raw, &list, ""); err != nil {
+		return fmt.Errorf("%s: List: %w", where, err)
 	}
-	if !namespaced && meta.Namespace != "" {
-		return fmt.Errorf("%s: %s %s: metadata.namespace: must be empty for a cluster-scoped object", where, kind, meta.Name)
+	for i, item := range list.Items {
+		at := fmt.Sprintf("items[%d]", i)
+		if err := l.addDocument(where+": "+at, file, item, dup.within(at)); err != nil {
+			return err
+		}
 	}
-	id := kind + " " + meta.Name
-	if namespaced {
-		id = kind + " " + meta.Namespace + "/" + meta.Name
+	return nil
+}
+
+// decode checks the object's name, fills obj, defaults the namespace of namespaced kinds to "default", checks the
+// labels, and rejects a second object of the same kind and name.
+func (l *loader) decode(where, file string, h header, raw json.RawMessage, dup *duplicateKey, obj any, meta *metav1.ObjectMeta, r kindRules) error {
+	name, ns := h.Metadata.Name, h.Metadata.Namespace
+	if r.namespaced && ns == "" {
+		ns = "default"
 	}
-	if first, dup := l.seen[id]; dup {
-		return fmt.Errorf("%s: %s: duplicate object (first defined in %s)", where, id, first)
+	id := objectID(r, ns, name)
+	fail := func(err error) error { return fmt.Errorf("%s: %s: %w", where, id, err) }
+	if err := checkIdentity(r, name, h.Metadata.Namespace); err != nil {
+		return fail(err)
+	}
+	if dup != nil {
+		return fail(dup.fieldError())
+	}
+	if err := decodeStrict(raw, obj, r.strictUnder); err != nil {
+		return fail(err)
+	}
+	if r.namespaced {
+		meta.Namespace = ns
+	}
+	if err := checkLabels(meta.Labels); err != nil {
+		return fail(err)
+	}
+	if first, seen := l.seen[id]; seen {
+		return fail(fmt.Errorf("duplicate object (first defined in %s)", first))
 	}
 	l.seen[id] = file
 	l.objs.Sources[id] = where
 	return nil
 }
 
-func kindOf(obj any) string {
-	switch obj.(type) {
-	case *corev1.Namespace:
-		return "Namespace"
-	case *corev1.Pod:
-		return "Pod"
-	case *networkingv1.NetworkPolicy:
-		return "NetworkPolicy"
+// jsonKind names the kind of JSON value raw is.
+func jsonKind(raw []byte) string {
+	switch {
+	case len(raw) == 0:
+		return "nothing"
+	case raw[0] == '{':
+		return "object"
+	case raw[0] == '[':
+		return "array"
+	case raw[0] == '"':
+		return "string"
+	case raw[0] == 't' || raw[0] == 'f':
+		return "bool"
+	case raw[0] == 'n':
+		return "null"
 	}
-	return fmt.Sprintf("%T", obj)
-}
-
-// strictUnmarshal decodes JSON and rejects fields the type does not have, so a typo such as `podSelecter` is
-// an error instead of a silently empty selector (which would select every pod).
-func strictUnmarshal(raw []byte, obj any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(obj); err != nil {
-		return cleanJSONError(err)
-	}
-	return nil
-}
-
-// cleanJSONError rewords encoding/json's messages so they name the field path.
-func cleanJSONError(err error) error {
-	msg := err.Error()
-	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return fmt.Errorf("unknown field %s", f)
-	}
-	if ute, ok := err.(*json.UnmarshalTypeError); ok && ute.Field != "" {
-		return fmt.Errorf("%s: cannot be a JSON %s (want %s)", ute.Field, ute.Value, ute.Type)
-	}
-	return err
+	return "number"
 }

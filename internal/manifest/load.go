@@ -1,10 +1,7 @@
 package manifest
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +11,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // Objects are the objects read from a set of files.
@@ -26,6 +22,9 @@ type Objects struct {
 	// e.g. "pods.yaml: document 3", so later errors about an object can name its file.
 	Sources map[string]string
 }
+
+// Len is the number of objects.
+func (o *Objects) Len() int { return len(o.Namespaces) + len(o.Pods) + len(o.Policies) }
 
 // Source returns where the object named id ("Kind ns/name") was read, or "" when unknown.
 func (o *Objects) Source(id string) string { return o.Sources[id] }
@@ -90,21 +89,22 @@ func (l *loader) loadFile(path string) error {
 
 // loadStream decodes every document of one file.
 func (l *loader) loadStream(name string, r io.Reader) error {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bufio.NewReader(r), 4096)
-	for doc := 1; ; doc++ {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("%s: document %d: cannot parse: %w", name, doc, err)
-		}
-		raw = bytes.TrimSpace(raw)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	docs, err := splitDocuments(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	for _, d := range docs {
+		raw := bytes.TrimSpace(d.raw)
 		if len(raw) == 0 || string(raw) == "null" {
 			continue // an empty document between two "---"
 		}
-		if err := l.addDocument(fmt.Sprintf("%s: document %d", name, doc), name, raw); err != nil {
+		if err := l.addDocument(fmt.Sprintf("%s: document %d", name, d.n), name, raw, d.dup); err != nil {
 			return err
 		}
 	}
+	return nil
 }

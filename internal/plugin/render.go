@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
 	"github.com/nftpolicy/nftpolicy/internal/manifest"
@@ -73,6 +75,11 @@ func (o *RenderOptions) Validate() error {
 	if len(o.Files) == 0 {
 		return errors.New("render: at least one -f FILE is required")
 	}
+	if o.Node != "" {
+		if msgs := validation.IsDNS1123Subdomain(o.Node); len(msgs) > 0 {
+			return fmt.Errorf("render: --node: invalid node name %q: %s", o.Node, strings.Join(msgs, "; "))
+		}
+	}
 	return nil
 }
 
@@ -82,24 +89,50 @@ func (o *RenderOptions) Run(s Streams) error {
 	if err != nil {
 		return err
 	}
+	if objs.Len() == 0 {
+		return fmt.Errorf("no objects found in %s", fileList(o.Files))
+	}
 	n, err := build.Node(build.Cluster{Namespaces: objs.Namespaces, Pods: objs.Pods, Policies: objs.Policies}, o.Node)
 	if err != nil {
 		return locate(err, objs)
 	}
 	var buf bytes.Buffer
 	compiler.Compile(n).WriteText(&buf)
+	if o.Node != "" && !hasPodOn(objs, o.Node) {
+		// Valid, but most likely a misspelt node: say so without failing.
+		fmt.Fprintf(s.Err, "warning: no pod has spec.nodeName=%s; the ruleset enforces nothing on that node\n", o.Node)
+	}
 	_, err = s.Out.Write(buf.Bytes())
 	return err
+}
+
+func hasPodOn(objs *manifest.Objects, node string) bool {
+	for _, p := range objs.Pods {
+		if p.Spec.NodeName == node {
+			return true
+		}
+	}
+	return false
+}
+
+// fileList names the -f arguments for a message.
+func fileList(files []string) string {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f
+		if f == "-" {
+			names[i] = "<stdin>"
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // locate prefixes an error about one object ("Kind ns/name: field: problem", as package build words them)
 // with the file and document the object came from.
 func locate(err error, objs *manifest.Objects) error {
-	msg := err.Error()
-	for id, where := range objs.Sources {
-		if strings.HasPrefix(msg, id+":") {
-			return fmt.Errorf("%s: %w", strings.SplitN(where, ": ", 2)[0], err)
-		}
+	id, _, _ := strings.Cut(err.Error(), ": ")
+	if where := objs.Source(id); where != "" {
+		return fmt.Errorf("%s: %w", where, err)
 	}
 	return err
 }

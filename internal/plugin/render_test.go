@@ -62,20 +62,36 @@ func TestRenderBadInput(t *testing.T) {
 		{"missing kind", map[string]string{"k.yaml": "apiVersion: v1\nmetadata: {name: d}\n"},
 			[]string{"k.yaml", "kind: missing"}},
 		{"unknown field", map[string]string{"p.yaml": policy("  podSelecter: {}\n")},
-			[]string{"p.yaml", "NetworkPolicy", `unknown field "podSelecter"`}},
+			[]string{"p.yaml", "document 1", "NetworkPolicy x/p", "spec.podSelecter: unknown field"}},
+		{"key in another case", map[string]string{"p.yaml": policy("  PODSELECTOR: {matchLabels: {a: b}}\n  podSelector: {}\n")},
+			[]string{"p.yaml", "document 1", "NetworkPolicy x/p", "spec.PODSELECTOR: unknown field"}},
+		{"duplicate key", map[string]string{"p.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, name: q, namespace: x}\nspec: {}\n"},
+			[]string{"p.yaml", "document 1", "NetworkPolicy x/q", "metadata.name: duplicate key"}},
+		{"number out of range", map[string]string{"p.yaml": goodNamespace + "---\n" + policy(
+			"  podSelector: {}\n  ingress: [{ports: [{port: 80}]}, {ports: [{port: 99999999999}]}]\n")},
+			[]string{"p.yaml", "document 2", "NetworkPolicy x/p", "spec.ingress[1].ports[0].port", "99999999999"}},
+		{"invalid policy name", map[string]string{"p.yaml": strings.Replace(policy("  podSelector: {}\n"), "name: p,", `name: "a,x/b",`, 1)},
+			[]string{"p.yaml", "document 1", "NetworkPolicy x/a,x/b", `metadata.name: invalid name "a,x/b"`}},
+		{"invalid namespace name", map[string]string{"ns.yaml": strings.Replace(goodNamespace, "name: x", "name: X", 1)},
+			[]string{"ns.yaml", "document 1", "Namespace X", `metadata.name: invalid name "X"`}},
+		{"invalid pod label", map[string]string{"pod.yaml": strings.Replace(goodPod, "pod: a", `pod: "a\"b"`, 1)},
+			[]string{"pod.yaml", "document 1", "Pod x/a", `metadata.labels[pod]: invalid label value "a\"b"`}},
+		{"empty file", map[string]string{"empty.yaml": ""}, []string{"no objects found in"}},
+		{"only empty documents", map[string]string{"empty.yaml": "---\n# nothing yet\n---\n"}, []string{"no objects found in"}},
+		{"directory without manifests", map[string]string{"README.md": "# not a manifest\n"}, []string{"no objects found in"}},
 		{"invalid selector operator", map[string]string{"p.yaml": policy(
 			"  podSelector: {matchExpressions: [{key: a, operator: Foo, values: [b]}]}\n")},
 			[]string{"p.yaml", "NetworkPolicy x/p", "spec.podSelector"}},
 		{"invalid cidr", map[string]string{"p.yaml": policy(
 			"  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0/8}}]}]\n")},
-			[]string{"p.yaml", "NetworkPolicy x/p", "spec.ingress[0].from[0].ipBlock.cidr", "10.0.0/8"}},
+			[]string{"p.yaml", "document 1", "NetworkPolicy x/p", "spec.ingress[0].from[0].ipBlock.cidr", "10.0.0/8"}},
 		{"endPort below port", map[string]string{"p.yaml": policy(
 			"  podSelector: {}\n  ingress: [{ports: [{port: 90, endPort: 80}]}]\n")},
 			[]string{"p.yaml", "NetworkPolicy x/p", "spec.ingress[0].ports[0].endPort"}},
 		{"duplicate object", map[string]string{"a.yaml": goodNamespace, "b.yaml": goodNamespace},
 			[]string{"b.yaml", "Namespace x", "duplicate", "a.yaml"}},
 		{"bad pod IP", map[string]string{"pod.yaml": strings.ReplaceAll(goodPod, "10.244.0.10", "10.244.0.300")},
-			[]string{"pod.yaml", "Pod x/a", "10.244.0.300"}},
+			[]string{"pod.yaml", "document 1", "Pod x/a", "10.244.0.300"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, tc.files)
@@ -104,6 +120,9 @@ func TestRenderFlags(t *testing.T) {
 	}
 	if code, _, errOut := render(t, "-f", "/nonexistent/x.yaml"); code == 0 || !strings.Contains(errOut, "/nonexistent/x.yaml") {
 		t.Errorf("missing file: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := render(t, "-f", "-", "--node", "Node_A"); code == 0 || !strings.Contains(errOut, `invalid node name "Node_A"`) {
+		t.Errorf("invalid --node: exit %d, stderr %q", code, errOut)
 	}
 	if code, _, errOut := render(t, "--bogus"); code == 0 || !strings.Contains(errOut, "bogus") {
 		t.Errorf("unknown flag: exit %d, stderr %q", code, errOut)
@@ -149,5 +168,42 @@ func TestRenderStdinDeterministic(t *testing.T) {
 		} else if out.String() != first {
 			t.Fatalf("output differs between runs")
 		}
+	}
+}
+
+func TestRenderAcceptsKubectlOutput(t *testing.T) {
+	// `kubectl get -o yaml` of a 1.24–1.26 cluster prints status: {} on policies; newer clusters print Pod fields
+	// our k8s.io/api does not know.
+	pod := strings.Replace(goodPod, "  phase: Running\n", "  phase: Running\n  futureStatusField: {a: 1}\n", 1)
+	pol := policy("  podSelector: {}\n  ingress: [{from: [{podSelector: {}}]}]\n") + "status: {}\n"
+	dir := writeFiles(t, map[string]string{"all.yaml": goodNamespace + "---\n" + pod + "---\n" + pol})
+	code, out, errOut := render(t, "-f", dir, "--node", "node-a")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(out, "10.244.0.10 : jump ing-") {
+		t.Errorf("the pod is not dispatched:\n%s", out)
+	}
+}
+
+func TestRenderNodeWarning(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"all.yaml": goodNamespace + "---\n" + goodPod})
+	const warning = "warning: no pod has spec.nodeName=node-b; the ruleset enforces nothing on that node\n"
+	for _, tc := range []struct {
+		name, node, wantErr string
+	}{
+		{"node with pods", "node-a", ""},
+		{"every node", "", ""},
+		{"node without pods", "node-b", warning},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := render(t, "-f", dir, "--node", tc.node)
+			if code != 0 || !strings.Contains(out, "table inet nftpolicy {") {
+				t.Fatalf("exit %d, stdout %q", code, out)
+			}
+			if errOut != tc.wantErr {
+				t.Errorf("stderr %q, want %q", errOut, tc.wantErr)
+			}
+		})
 	}
 }
