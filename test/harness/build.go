@@ -72,7 +72,7 @@ func (c *Cluster) build() error {
 			return err
 		}
 	}
-	return nil
+	return parallel(len(ipPods), func(i int) error { return c.readLinkLocal(ipPods[i]) })
 }
 
 func (c *Cluster) setSysctls() error {

@@ -81,6 +81,8 @@ type pod struct {
 	udp      []int32
 	sctp     map[int32]bool
 	sctpRx   [2]*sctpReceiver // [0] IPv4, [1] IPv6
+	udpSeen  *nonceBoard      // datagrams the UDP listeners received (ProbeBroadcast)
+	ll       netip.Addr       // eth0's fe80:: address, read after setup (PodLinkLocal)
 	obj      *corev1.Pod
 }
 

@@ -63,4 +63,17 @@
 // because its listener is missing; probes that fail are retried twice, and
 // any still failing fail the test with a dump of addresses, routes and
 // neighbours.
+//
+// # Beyond pod IPs
+//
+// PodLinkLocal returns a pod's eth0 fe80:: address (read once after setup)
+// and ProbeAddr probes any address from a pod, link-local ones with zone
+// "eth0". ProbeBroadcast (bridge topology, IPv4) sends a nonce from one pod
+// to its node's pod-subnet broadcast address with SO_BROADCAST and tells
+// whether another pod's UDP listener saw it (they are bound to the wildcard
+// address and record every nonce). AddService programs a ClusterIP-like
+// Service in a node (its own tables ip/ip6 nftp-svc: DNAT at prerouting and
+// output, masquerade at postrouting when a backend calls itself, hairpin on
+// its bridge port), so ProbeAddr from the backend to the VIP is the hairpin
+// case.
 package harness

@@ -26,7 +26,7 @@ func (c *Cluster) startListeners(p *pod) error {
 				return fmt.Errorf("udp listener on port %d: %w", port, err)
 			}
 			c.addCloser(pc)
-			go echoLoop(pc)
+			go echoLoop(pc, func(b []byte) { p.udpSeen.saw(port, b) })
 		}
 		if len(p.sctp) == 0 {
 			return nil
@@ -66,8 +66,9 @@ func acceptLoop(ln net.Listener) {
 	}
 }
 
-// echoLoop sends every datagram back to its sender until pc is closed.
-func echoLoop(pc net.PacketConn) {
+// echoLoop sends every datagram back to its sender until pc is closed,
+// after handing it to seen (nil: ignored).
+func echoLoop(pc net.PacketConn, seen func([]byte)) {
 	buf := make([]byte, 2048)
 	for {
 		n, from, err := pc.ReadFrom(buf)
@@ -76,6 +77,9 @@ func echoLoop(pc net.PacketConn) {
 				return
 			}
 			continue
+		}
+		if seen != nil {
+			seen(buf[:n])
 		}
 		pc.WriteTo(buf[:n], from)
 	}

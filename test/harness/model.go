@@ -82,7 +82,7 @@ func (c *Cluster) addPod(s PodSpec) (*pod, error) {
 	if !ok {
 		return nil, fmt.Errorf("pod %s: unknown node %q", key, s.Node)
 	}
-	p := &pod{spec: s, key: key, node: n, sctp: map[int32]bool{}}
+	p := &pod{spec: s, key: key, node: n, sctp: map[int32]bool{}, udpSeen: newNonceBoard()}
 	for _, cp := range s.Ports {
 		if cp.ContainerPort <= 0 || cp.ContainerPort > 65535 {
 			return nil, fmt.Errorf("pod %s: bad container port %d", key, cp.ContainerPort)

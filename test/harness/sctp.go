@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"os"
 	"sync"
@@ -161,7 +162,7 @@ func (r *sctpReceiver) forget(k sctpKey) {
 }
 
 // sendSCTPInit sends one INIT from a fresh raw socket; call it inside the
-// source netns.
+// source netns. A zone on dst names the interface (link-local addresses).
 func sendSCTPInit(dst netip.Addr, k sctpKey) error {
 	var (
 		family int
@@ -170,7 +171,15 @@ func sendSCTPInit(dst netip.Addr, k sctpKey) error {
 	if dst.Is4() {
 		family, sa = 4, &unix.SockaddrInet4{Addr: dst.As4()}
 	} else {
-		family, sa = 6, &unix.SockaddrInet6{Addr: dst.As16()}
+		sa6 := &unix.SockaddrInet6{Addr: dst.As16()}
+		if z := dst.Zone(); z != "" { // link-local: the interface it leaves by
+			ifi, err := net.InterfaceByName(z)
+			if err != nil {
+				return fmt.Errorf("send SCTP INIT to %s: %w", dst, err)
+			}
+			sa6.ZoneId = uint32(ifi.Index)
+		}
+		family, sa = 6, sa6
 	}
 	fd, err := rawSCTPSocket(family, 0)
 	if err != nil {
