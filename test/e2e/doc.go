@@ -18,6 +18,8 @@
 //	                            protocols, egress, ipblock, updates), in order
 //	extra.go                    ExtraCases
 //	e2e_test.go, runner_test.go the runner: real packets through test/harness
+//	datapath_test.go            edge cases beyond pod IPs: link-local,
+//	                            broadcast, hairpin through a Service VIP
 //	cases_test.go, policies_test.go, reachability_test.go
 //	                            checks of the tables themselves (no root)
 package e2e
