@@ -63,9 +63,12 @@ func (c *Conn) tableFlags() (flags uint32, ok bool, err error) {
 		return 0, false, fmt.Errorf("get table: %w", err)
 	}
 	for _, m := range msgs {
+		if len(m.Data) < 4 {
+			return 0, false, fmt.Errorf("get table: reply of %d bytes, shorter than its header", len(m.Data))
+		}
 		am, err := attrMap(m.Data[4:])
 		if err != nil {
-			return 0, false, err
+			return 0, false, fmt.Errorf("get table: %w", err)
 		}
 		flags, _ = attrU32(am[unix.NFTA_TABLE_FLAGS])
 	}
