@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"testing"
 	"time"
 )
 
 // New builds the cluster described by cfg, checks that every pod reaches
 // every other pod, and registers its teardown with t.Cleanup. Any error is
 // fatal to the test.
-func New(t testing.TB, cfg Config) *Cluster {
+func New(t TB, cfg Config) *Cluster {
 	t.Helper()
 	start := time.Now()
 	c, err := newModel(t, cfg)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/netip"
 	"sync"
-	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -45,7 +44,7 @@ type PodSpec struct {
 
 // Cluster is a fake cluster of network namespaces built by New.
 type Cluster struct {
-	t       testing.TB
+	t       TB
 	cfg     Config
 	id      string // netns name prefix, e.g. nftp-3fa9c1
 	timeout time.Duration

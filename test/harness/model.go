@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
-	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -18,7 +17,7 @@ import (
 const maxPodsPerNode = 245
 
 // newModel validates cfg and assigns namespaces, interfaces and addresses.
-func newModel(t testing.TB, cfg Config) (*Cluster, error) {
+func newModel(t TB, cfg Config) (*Cluster, error) {
 	if cfg.Topology != Bridge && cfg.Topology != Routed {
 		return nil, fmt.Errorf("unknown topology %q", cfg.Topology)
 	}
