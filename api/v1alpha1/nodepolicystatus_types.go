@@ -1,0 +1,194 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// NodePolicyStatus is what the nftpolicy agent of one node enforces there: one object per node, named after the
+// node, cluster-scoped, written only by that node's agent. `kubectl get nodepolicystatuses` (short: nps) shows
+// enforcement across nodes at a glance.
+//
+// The agent creates the object (empty spec) and then writes everything through the status subresource. A node
+// that leaves the cluster leaves its object behind unless the agent set an owner reference to its Node; delete it
+// with `kubectl delete nodepolicystatus NAME`.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,shortName=nps,categories=nftpolicy
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="Synced",type=string,JSONPath=`.status.conditions[?(@.type=="Synced")].status`
+// +kubebuilder:printcolumn:name="Policies",type=integer,JSONPath=`.status.policyCount`
+// +kubebuilder:printcolumn:name="Pods",type=integer,JSONPath=`.status.podCount`
+// +kubebuilder:printcolumn:name="Elements",type=integer,JSONPath=`.status.ruleset.elements`
+// +kubebuilder:printcolumn:name="Last Sync",type=date,JSONPath=`.status.lastSyncTime`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Error",type=string,JSONPath=`.status.conditions[?(@.type=="Synced")].message`
+// +kubebuilder:printcolumn:name="Unenforceable",type=integer,JSONPath=`.status.unenforceablePolicyCount`,priority=1
+// +kubebuilder:printcolumn:name="Hash",type=string,JSONPath=`.status.ruleset.hash`,priority=1
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.agentVersion`,priority=1
+type NodePolicyStatus struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is empty: the object describes the node it is named after, and everything else is observed state.
+	// +optional
+	Spec NodePolicyStatusSpec `json:"spec,omitempty,omitzero"`
+
+	// status is written by the node's agent after every sync, successful or not.
+	// +optional
+	Status NodePolicyStatusStatus `json:"status,omitempty,omitzero"`
+}
+
+// NodePolicyStatusSpec is empty; it exists so that the object has the usual shape and can grow a setting later.
+type NodePolicyStatusSpec struct{}
+
+// NodePolicyStatusStatus is the enforcement state of one node.
+type NodePolicyStatusStatus struct {
+	// agentVersion is the version of the agent that wrote this status.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	AgentVersion string `json:"agentVersion,omitempty"`
+
+	// ruleset describes the nftables table `inet nftpolicy` the last successful sync left in the kernel.
+	// +optional
+	Ruleset RulesetSummary `json:"ruleset,omitempty,omitzero"`
+
+	// policyCount is the number of NetworkPolicies that select at least one pod of this node.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	PolicyCount int32 `json:"policyCount,omitempty"`
+
+	// policies names those policies, sorted by namespace and name, at most 100 of them: when policyCount is
+	// larger, the list is cut.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	Policies []ObjectRef `json:"policies,omitempty"`
+
+	// podCount is the number of pods of this node that the ruleset isolates (selected by at least one policy,
+	// for ingress, egress or both).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	PodCount int32 `json:"podCount,omitempty"`
+
+	// pods names those pods, sorted by namespace and name, at most 100 of them: when podCount is larger, the
+	// list is cut.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	Pods []ObjectRef `json:"pods,omitempty"`
+
+	// unenforceablePolicyCount is the number of NetworkPolicies the agent sets aside because it cannot enforce
+	// them (each also gets a Warning Event); all other policies stay enforced.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	UnenforceablePolicyCount int32 `json:"unenforceablePolicyCount,omitempty"`
+
+	// unenforceablePolicies names those policies and why, sorted by namespace and name, at most 100 of them.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	UnenforceablePolicies []UnenforceablePolicy `json:"unenforceablePolicies,omitempty"`
+
+	// lastSyncTime is when the last successful sync finished: from then on the kernel held the ruleset
+	// described here.
+	// +optional
+	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+
+	// lastSyncDuration is how long that sync took, from reading the cache to the kernel's answer.
+	// +optional
+	LastSyncDuration *metav1.Duration `json:"lastSyncDuration,omitempty"`
+
+	// lastError is the most recent failed sync. It stays after later successes, so that what last went wrong
+	// remains visible; the Synced condition says whether it still applies.
+	// +optional
+	LastError *SyncError `json:"lastError,omitempty"`
+
+	// conditions: Synced is True when the last sync attempt put the desired ruleset in the kernel (message
+	// empty), False when it failed (reason and message say why; the previous ruleset stays in force).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	// +kubebuilder:validation:MaxItems=8
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+}
+
+// RulesetSummary sizes the table `inet nftpolicy` and identifies its content.
+type RulesetSummary struct {
+	// hash is "sha256:" and the hex SHA-256 of the table as nft text (what `kubectl nftpolicy render` prints
+	// for this node): two nodes with the same hash enforce the same rules.
+	// +optional
+	// +kubebuilder:validation:MaxLength=71
+	Hash string `json:"hash,omitempty"`
+
+	// chains is the number of chains in the table, base chains included.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Chains int32 `json:"chains,omitempty"`
+
+	// rules is the number of rules over all chains.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Rules int32 `json:"rules,omitempty"`
+
+	// sets is the number of sets and maps.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Sets int32 `json:"sets,omitempty"`
+
+	// elements is the number of elements over all sets and maps.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Elements int32 `json:"elements,omitempty"`
+}
+
+// ObjectRef names a namespaced object.
+type ObjectRef struct {
+	// namespace of the object.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace"`
+
+	// name of the object.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
+// UnenforceablePolicy is a NetworkPolicy the agent does not enforce, and why.
+type UnenforceablePolicy struct {
+	ObjectRef `json:",inline"`
+
+	// reason says what in the policy cannot be enforced.
+	// +required
+	// +kubebuilder:validation:MaxLength=1024
+	Reason string `json:"reason"`
+}
+
+// SyncError is one failed sync.
+type SyncError struct {
+	// message is the error, naming the object or step that failed.
+	// +required
+	// +kubebuilder:validation:MaxLength=4096
+	Message string `json:"message"`
+
+	// time is when the sync failed.
+	// +required
+	Time metav1.Time `json:"time"`
+}
+
+// NodePolicyStatusList is a list of NodePolicyStatus.
+//
+// +kubebuilder:object:root=true
+type NodePolicyStatusList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []NodePolicyStatus `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&NodePolicyStatus{}, &NodePolicyStatusList{})
+}
