@@ -1,0 +1,26 @@
+// Package rbac holds the agent's permissions as kubebuilder RBAC markers, and nothing else: `make manifests`
+// (controller-gen) turns the markers of every package into config/rbac/role.yaml, the ClusterRole
+// nftpolicy-agent, so the controllers may state what their watches need beside them too; this is the whole list
+// in one place, with the reasons. Never edit role.yaml by hand; config's TestDefaultRoleLeastPrivilege pins the
+// result, so a new permission is a deliberate change in two places.
+//
+// Least privilege, and where Kubernetes RBAC cannot go further:
+//   - The agent reads what NetworkPolicy semantics depend on: pods, namespaces, networkpolicies (get, list, watch).
+//   - It writes Events (events.k8s.io/v1, the API client-go's tools/events records to) on policies it cannot
+//     enforce.
+//   - It writes its own node's NodePolicyStatus. RBAC cannot restrict create to one object name (the name is not
+//     known to the authorizer on create) and one ClusterRole serves every node, so every agent may write every
+//     node's status. config/admission closes that gap: a ValidatingAdmissionPolicy admits the agent's writes
+//     only to the object named after the node in its pod-bound token (user extra
+//     authentication.kubernetes.io/node-name, Kubernetes 1.30+).
+//   - It gets Nodes (its own, by name) only to set an owner reference on its NodePolicyStatus, so that the
+//     object is garbage-collected with the node.
+//   - No delete anywhere: a NodePolicyStatus goes away with its Node or by hand.
+//
+// +kubebuilder:rbac:groups="",resources=pods;namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=nodes,verbs=get
+// +kubebuilder:rbac:groups=nftpolicy.dev,resources=nodepolicystatuses,verbs=get;create;update;patch
+// +kubebuilder:rbac:groups=nftpolicy.dev,resources=nodepolicystatuses/status,verbs=get;update;patch
+package rbac
