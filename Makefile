@@ -2,6 +2,9 @@
 GO ?= go
 BIN ?= $(CURDIR)/bin
 PKGS_PURE := ./compiler/... ./nft ./internal/...
+# controller-gen, built from the Go module proxy at the version hack/tools/controller-gen/go.mod pins.
+CONTROLLER_GEN_VERSION := $(shell awk '$$1 == "sigs.k8s.io/controller-tools" { print $$2; exit }' hack/tools/controller-gen/go.mod)
+CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
 
 .DEFAULT_GOAL := help
 
@@ -26,22 +29,41 @@ lint: ## gofmt and go vet; the import rules are a test (test/arch).
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+##@ Generate
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate the CRDs (config/crd/bases) and the agent's ClusterRole (config/rbac/role.yaml) from markers.
+	$(CONTROLLER_GEN) rbac:roleName=nftpolicy-agent crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods (api/*/zz_generated.deepcopy.go).
+	$(CONTROLLER_GEN) object paths="./api/..."
+
+.PHONY: verify-manifests
+verify-manifests: ## Fail when api/ or config/ differ from what `make manifests generate` writes.
+	./hack/verify-generated.sh
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN) ## Build controller-gen into ./bin (cold: ~3 min; skipped when present).
+$(CONTROLLER_GEN):
+	TOOLS_BIN_DIR=$(BIN) ./hack/tools/build.sh controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen
+
 ##@ Test
 
 .PHONY: verify
-verify: lint test-unit ## Quick checks before a commit (no root needed).
+verify: lint verify-manifests test-unit ## Quick checks before a commit (no root needed).
 
 .PHONY: deps
 deps: ## Install the Debian packages the tests need (nftables, iproute2) when missing.
 	./hack/ensure-deps.sh
 
 .PHONY: test
-test: deps lint ## Everything CI runs: lint, unit, golden and real-kernel tests (needs root).
+test: deps lint verify-manifests ## Everything CI runs: lint, unit, golden and real-kernel tests (needs root).
 	$(GO) test ./... -count=1 -timeout 30m
 
 .PHONY: test-unit
 test-unit: ## Fast tests that need no root (builder, compiler golden text, model, manifests, case tables).
-	$(GO) test -count=1 ./compiler/build/ ./nft/ ./internal/... ./test/arch/
+	$(GO) test -count=1 ./api/... ./config/ ./compiler/build/ ./nft/ ./internal/... ./test/arch/
 	$(GO) test -count=1 ./compiler/ -run 'TestGolden(Deterministic|Shape)?$$'
 	$(GO) test -count=1 ./test/e2e/ -skip 'TestUpstreamSuite|TestExtraCases'
 
