@@ -1,0 +1,106 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	toolscache "k8s.io/client-go/tools/cache"
+)
+
+// APIHealth tells whether the informers can reach the API server, for /readyz.
+//
+// It sits between each informer and its list/watch calls (NewInformer wraps the ListerWatcher), so it sees
+// exactly what the reflector sees: a List or Watch call that fails starts (or continues) a failure streak for
+// that resource; one that succeeds ends it. A Watch call succeeds once the server has accepted the watch, so
+// the streak ends as soon as the reflector is connected again, with no polling of our own. A watch that
+// breaks mid-stream is re-established by the reflector (with its own backoff, up to about 30 s): if that fails
+// the streak begins; a stale resourceVersion (410 Gone, "too old") is the server answering, not an outage.
+//
+// Check fails once any resource has been failing for longer than the threshold, so a single dropped
+// connection does not flip readiness, and naming the resource and the last error.
+type APIHealth struct {
+	after time.Duration
+	now   func() time.Time
+
+	mu      sync.Mutex
+	failing map[string]apiFailure // by resource type
+}
+
+type apiFailure struct {
+	since time.Time
+	err   error
+}
+
+// NewAPIHealth returns a tracker whose Check fails after a resource has been failing for longer than after.
+func NewAPIHealth(after time.Duration) *APIHealth {
+	return &APIHealth{after: after, now: time.Now, failing: map[string]apiFailure{}}
+}
+
+// NewInformer has the signature of cache.Options.NewInformer: it builds the usual shared informer on a
+// ListerWatcher that reports every call's outcome to h.
+func (h *APIHealth) NewInformer(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration,
+	indexers toolscache.Indexers) toolscache.SharedIndexInformer {
+	return toolscache.NewSharedIndexInformer(h.wrap(lw, fmt.Sprintf("%T", obj)), obj, resync, indexers)
+}
+
+func (h *APIHealth) wrap(lw toolscache.ListerWatcher, resource string) *toolscache.ListWatch {
+	inner := toolscache.ToListerWatcherWithContext(lw)
+	resource = strings.TrimPrefix(resource, "*")
+	return &toolscache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+			obj, err := inner.ListWithContext(ctx, opts)
+			h.observe(ctx, resource, "list", err)
+			return obj, err
+		},
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+			w, err := inner.WatchWithContext(ctx, opts)
+			h.observe(ctx, resource, "watch", err)
+			return w, err
+		},
+	}
+}
+
+func (h *APIHealth) observe(ctx context.Context, resource, verb string, err error) {
+	if ctx.Err() != nil {
+		return // shutting down
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err == nil || apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+		delete(h.failing, resource)
+		return
+	}
+	f, ok := h.failing[resource]
+	if !ok {
+		f.since = h.now()
+	}
+	f.err = fmt.Errorf("%s %s: %w", verb, resource, err)
+	h.failing[resource] = f
+}
+
+// Check is a readiness check: it fails while some resource has been failing for longer than the threshold.
+func (h *APIHealth) Check(_ *http.Request) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.now()
+	var msgs []string
+	for _, f := range h.failing {
+		if d := now.Sub(f.since); d >= h.after {
+			msgs = append(msgs, fmt.Sprintf("failing for %s: %v", d.Round(time.Second), f.err))
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	slices.Sort(msgs)
+	return fmt.Errorf("API server unreachable: %s", strings.Join(msgs, "; "))
+}

@@ -1,0 +1,71 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+)
+
+// ControllerName names the sync loop's controller in logs and controller-runtime's metrics.
+const ControllerName = "nftpolicy-node"
+
+// Backoff of a failed pass: exponential per failure, between these bounds.
+const (
+	backoffMin = 100 * time.Millisecond
+	backoffMax = 30 * time.Second
+)
+
+// +kubebuilder:rbac:groups="",resources=pods;namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// SetupWithManager adds the sync loop's controller to mgr, watching through mgr's cache.
+func (s *NodeSync) SetupWithManager(mgr manager.Manager) error {
+	c, err := s.NewController(mgr.GetCache(), mgr.GetLogger())
+	if err != nil {
+		return err
+	}
+	return mgr.Add(c)
+}
+
+// NewController returns the sync loop's controller, not yet started, watching NetworkPolicies, Pods and
+// Namespaces through informers: one worker, one key, an exponential backoff between 100 ms and 30 s after a
+// failure, and no time limit on the first cache sync (no pass runs, so nothing is written, before every
+// informer has synced). One pass is queued at start, so a sync happens even in a cluster with no objects.
+func (s *NodeSync) NewController(informers cache.Cache, log logr.Logger) (controller.Controller, error) {
+	c, err := controller.NewUnmanaged(ControllerName, controller.Options{
+		Reconciler:              s,
+		MaxConcurrentReconciles: 1,
+		CacheSyncTimeout:        100 * 365 * 24 * time.Hour, // wait for the API server as long as it takes
+		RateLimiter:             workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](backoffMin, backoffMax),
+		SkipNameValidation:      new(true), // an agent restarted in the same process (tests) reuses the name
+		NeedLeaderElection:      new(false),
+		Logger:                  log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("controller %s: %w", ControllerName, err)
+	}
+	key := reconcile.Request{NamespacedName: types.NamespacedName{Name: s.node}}
+	for _, src := range []source.Source{
+		source.Kind(informers, &networkingv1.NetworkPolicy{}, enqueue[*networkingv1.NetworkPolicy]{key, s.burst}),
+		source.Kind(informers, &corev1.Pod{}, enqueue[*corev1.Pod]{key, s.burst}),
+		source.Kind(informers, &corev1.Namespace{}, enqueue[*corev1.Namespace]{key, s.burst}),
+		source.Func(func(_ context.Context, q queue) error { q.Add(key); return nil }),
+	} {
+		if err := c.Watch(src); err != nil {
+			return nil, fmt.Errorf("controller %s: watch: %w", ControllerName, err)
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,101 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/nftpolicy/nftpolicy/nft/kernel"
+)
+
+// RecorderName is the reporting controller of the agent's Events.
+const RecorderName = "nftpolicy-agent"
+
+// Agent is the manager of one node's agent. Start it (manager.Manager's Start) to run it until its context
+// ends; stopping leaves the table in force, as the next agent expects.
+type Agent struct {
+	manager.Manager
+	sync   *NodeSync
+	health *APIHealth
+}
+
+// New builds the agent of node opts.NodeName against the API server of cfg: the cache (transformed Pods,
+// Namespaces, NetworkPolicies), the sync loop, /healthz and /readyz on opts.ProbeAddr, metrics on
+// controller-runtime's registry served on opts.MetricsAddr. Unless opts.Dataplane is set it opens nftables in
+// opts.NetnsPath now, and closes it when the manager stops. Nothing is written before Start.
+func New(cfg *rest.Config, opts Options) (*Agent, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("scheme: %w", err)
+	}
+	health := NewAPIHealth(opts.APIUnreachableAfter)
+	mgr, err := manager.New(cfg, manager.Options{
+		Scheme:                 scheme,
+		Cache:                  CacheOptions(health),
+		Metrics:                metricsserver.Options{BindAddress: opts.MetricsAddr},
+		HealthProbeBindAddress: opts.ProbeAddr,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("manager: %w", err)
+	}
+	reg := opts.Registerer
+	if reg == nil {
+		reg = ctrlmetrics.Registry
+	}
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	rec := opts.Recorder
+	if rec == nil {
+		rec = mgr.GetEventRecorder(RecorderName)
+	}
+	dp := opts.Dataplane
+	if dp == nil {
+		conn, err := kernel.Open(opts.NetnsPath)
+		if err != nil {
+			return nil, err
+		}
+		dp = conn
+		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+			<-ctx.Done()
+			return conn.Close()
+		})); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	s, err := NewNodeSync(NodeSyncConfig{NodeName: opts.NodeName, Reader: mgr.GetCache(), Dataplane: dp,
+		Recorder: rec, VerifyInterval: opts.VerifyInterval, OnSync: opts.OnSync, Metrics: m})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	a := &Agent{Manager: mgr, sync: s, health: health}
+	err = errors.Join(mgr.AddHealthzCheck("ping", healthz.Ping),
+		mgr.AddReadyzCheck("sync", s.ReadyCheck), mgr.AddReadyzCheck("apiserver", health.Check))
+	if err != nil {
+		return nil, fmt.Errorf("health checks: %w", err)
+	}
+	return a, nil
+}
+
+// Ready says what /readyz says: nil once a sync has succeeded, while the last one did not fail and the API
+// server is reachable.
+func (a *Agent) Ready() error {
+	return errors.Join(a.sync.ReadyCheck(nil), a.health.Check(nil))
+}

@@ -1,0 +1,65 @@
+package controllers
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/client-go/tools/events"
+)
+
+// Defaults of Options.
+const (
+	DefaultVerifyInterval      = 30 * time.Second
+	DefaultAPIUnreachableAfter = 30 * time.Second
+)
+
+// Options configure the agent of one node.
+type Options struct {
+	// NodeName is the node whose pods this agent enforces policy for (required).
+	NodeName string
+	// NetnsPath is the network namespace to program, e.g. /run/netns/NAME; "" means the agent's own (the
+	// host's, in a hostNetwork DaemonSet). Ignored when Dataplane is set.
+	NetnsPath string
+	// Dataplane replaces the kernel (tests). Nil: kernel.Open(NetnsPath), closed when the manager stops.
+	Dataplane Dataplane
+
+	// VerifyInterval is how often the table is read back and compared with what was applied. 0 means
+	// DefaultVerifyInterval; negative disables verification.
+	VerifyInterval time.Duration
+	// APIUnreachableAfter is how long a watch or list may keep failing before /readyz fails. 0 means
+	// DefaultAPIUnreachableAfter.
+	APIUnreachableAfter time.Duration
+
+	// MetricsAddr is the bind address of /metrics, e.g. ":9750"; "" or "0" disables it.
+	MetricsAddr string
+	// ProbeAddr is the bind address of /healthz and /readyz, e.g. ":9751"; "" or "0" disables it.
+	ProbeAddr string
+
+	// Registerer receives the agent's metrics. Nil: controller-runtime's registry (served on MetricsAddr).
+	// Metrics already registered by an earlier manager in the same process are reused.
+	Registerer prometheus.Registerer
+	// Recorder emits Events on NetworkPolicies that cannot be enforced. Nil: the manager's recorder.
+	Recorder events.EventRecorder
+	// OnSync, when set, is called after every sync attempt, from the sync loop: it must not block.
+	OnSync func(Report)
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.NodeName == "" {
+		return o, errors.New("node name is required")
+	}
+	if o.VerifyInterval == 0 {
+		o.VerifyInterval = DefaultVerifyInterval
+	}
+	if o.APIUnreachableAfter <= 0 {
+		o.APIUnreachableAfter = DefaultAPIUnreachableAfter
+	}
+	if o.MetricsAddr == "" {
+		o.MetricsAddr = "0"
+	}
+	if o.ProbeAddr == "" {
+		o.ProbeAddr = "0"
+	}
+	return o, nil
+}

@@ -1,0 +1,112 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/nftpolicy/nftpolicy/compiler"
+	"github.com/nftpolicy/nftpolicy/compiler/build"
+)
+
+// sync lists from the cache, sets aside unenforceable policies, builds, compiles and applies. On failure it
+// returns the kind of error for nftpolicy_errors_total.
+func (s *NodeSync) sync(ctx context.Context, log logr.Logger, first time.Time, rep *Report) (string, error) {
+	c, err := s.snapshot(ctx)
+	if err != nil {
+		return errList, err
+	}
+	c.Policies, rep.Excluded = s.filter.filter(c.Policies)
+	n, err := build.Node(c, s.node)
+	if err != nil {
+		return errBuild, fmt.Errorf("build the IR of node %s: %w", s.node, err)
+	}
+	desired := compiler.Compile(n)
+	rep.Node, rep.Enforced = n, enforced(n)
+	plan, err := s.dp.Sync(desired)
+	if err != nil {
+		return errDataplane, fmt.Errorf("apply to table %s: %w", tableName, err)
+	}
+	rep.Plan, rep.Table = plan, desired
+	s.succeeded(log, first, rep)
+	return "", nil
+}
+
+// snapshot lists the objects the builder reads. The cache's objects are not copied: the builder only reads.
+func (s *NodeSync) snapshot(ctx context.Context) (build.Cluster, error) {
+	var (
+		nss  corev1.NamespaceList
+		pods corev1.PodList
+		pols networkingv1.NetworkPolicyList
+	)
+	for _, l := range []struct {
+		what string
+		list client.ObjectList
+	}{{"namespaces", &nss}, {"pods", &pods}, {"networkpolicies", &pols}} {
+		if err := s.reader.List(ctx, l.list, client.UnsafeDisableDeepCopy); err != nil {
+			return build.Cluster{}, fmt.Errorf("list %s from the cache: %w", l.what, err)
+		}
+	}
+	return build.Cluster{Namespaces: ptrs(nss.Items), Pods: ptrs(pods.Items), Policies: ptrs(pols.Items)}, nil
+}
+
+func ptrs[T any](xs []T) []*T {
+	out := make([]*T, len(xs))
+	for i := range xs {
+		out[i] = &xs[i]
+	}
+	return out
+}
+
+// fail records a failed attempt: the next one is a full resync, and the burst it did not apply stays pending.
+func (s *NodeSync) fail(first time.Time, kind string, err error) {
+	s.resync = true
+	s.burst.restore(first)
+	s.metrics.errors.WithLabelValues(kind).Inc()
+	s.mu.Lock()
+	s.lastErr = err
+	s.mu.Unlock()
+}
+
+// succeeded records a successful sync: metrics, logs (the plan as nft text at verbosity 4), readiness.
+func (s *NodeSync) succeeded(log logr.Logger, first time.Time, rep *Report) {
+	now := s.now()
+	if s.applied == nil && s.verify > 0 {
+		s.nextVerify = now.Add(s.verify)
+	}
+	s.applied, s.resync = rep.Table, false
+	m := s.metrics
+	m.lastSuccess.Set(float64(now.UnixNano()) / 1e9)
+	ts := statsOfTable(rep.Table)
+	m.rules.Set(float64(ts.Rules))
+	m.sets.Set(float64(ts.Sets))
+	m.elements.Set(float64(ts.Elements))
+	m.enforced.Set(float64(len(rep.Enforced)))
+	m.excluded.Set(float64(len(rep.Excluded)))
+	if rep.Repaired {
+		m.tamperRepairs.Inc()
+	}
+	if !rep.Plan.Empty() {
+		ps := statsOf(rep.Plan)
+		m.batches.Inc()
+		m.batchMessages.Observe(float64(ps.Messages))
+		m.batchElements.Observe(float64(ps.Elements))
+		m.elementChanges.Add(float64(ps.Elements))
+		if !first.IsZero() {
+			m.eventToKernel.Observe(now.Sub(first).Seconds())
+		}
+		log.Info("applied batch", "messages", ps.Messages, "elements", ps.Elements, "chains", ps.ChainWrites,
+			"rules", ts.Rules, "sets", ts.Sets, "setElements", ts.Elements, "took", now.Sub(rep.Start))
+		if v := log.V(4); v.Enabled() {
+			v.Info("applied plan", "nft", planText(rep.Plan, rep.Table))
+		}
+	}
+	s.mu.Lock()
+	s.synced, s.lastErr = true, nil
+	s.mu.Unlock()
+}

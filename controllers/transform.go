@@ -1,0 +1,79 @@
+package controllers
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// The cache's transform functions. Every agent caches every Pod of the cluster, so a Pod is cut down to what
+// the IR builder reads (compiler/build): identity, labels, node, hostNetwork, phase, addresses, and the ports of
+// its containers and sidecar init containers. Anything else passed in (a deletion tombstone) is returned as is.
+// Each returns a new object and is idempotent.
+
+// TransformPod keeps name, namespace, uid, resourceVersion, labels, deletionTimestamp, spec.nodeName,
+// spec.hostNetwork, the ports of containers and of init containers with restartPolicy Always, status.phase,
+// status.podIP and status.podIPs.
+func TransformPod(in any) (any, error) {
+	p, ok := in.(*corev1.Pod)
+	if !ok {
+		return in, nil
+	}
+	out := &corev1.Pod{
+		ObjectMeta: identity(&p.ObjectMeta),
+		Spec: corev1.PodSpec{
+			NodeName:    p.Spec.NodeName,
+			HostNetwork: p.Spec.HostNetwork,
+			Containers:  containerPorts(p.Spec.Containers, false),
+		},
+		Status: corev1.PodStatus{Phase: p.Status.Phase, PodIP: p.Status.PodIP, PodIPs: p.Status.PodIPs},
+	}
+	out.DeletionTimestamp = p.DeletionTimestamp
+	out.Spec.InitContainers = containerPorts(p.Spec.InitContainers, true)
+	return out, nil
+}
+
+// containerPorts keeps the ports (and restart policy) of containers that have ports; sidecarsOnly drops init
+// containers that are not sidecars.
+func containerPorts(cs []corev1.Container, sidecarsOnly bool) []corev1.Container {
+	var out []corev1.Container
+	for _, c := range cs {
+		sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+		if len(c.Ports) == 0 || (sidecarsOnly && !sidecar) {
+			continue
+		}
+		out = append(out, corev1.Container{Name: c.Name, Ports: c.Ports, RestartPolicy: c.RestartPolicy})
+	}
+	return out
+}
+
+// TransformNamespace keeps name, uid, resourceVersion and labels.
+func TransformNamespace(in any) (any, error) {
+	ns, ok := in.(*corev1.Namespace)
+	if !ok {
+		return in, nil
+	}
+	return &corev1.Namespace{ObjectMeta: identity(&ns.ObjectMeta)}, nil
+}
+
+// TransformNetworkPolicy keeps the whole policy but its annotations and managed fields.
+func TransformNetworkPolicy(in any) (any, error) {
+	np, ok := in.(*networkingv1.NetworkPolicy)
+	if !ok {
+		return in, nil
+	}
+	out := &networkingv1.NetworkPolicy{ObjectMeta: identity(&np.ObjectMeta), Spec: np.Spec}
+	out.Generation = np.Generation
+	return out, nil
+}
+
+// identity keeps what names an object, and its labels.
+func identity(m *metav1.ObjectMeta) metav1.ObjectMeta {
+	return metav1.ObjectMeta{
+		Name:            m.Name,
+		Namespace:       m.Namespace,
+		UID:             m.UID,
+		ResourceVersion: m.ResourceVersion,
+		Labels:          m.Labels,
+	}
+}
