@@ -1,0 +1,103 @@
+package agentcmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client/config"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/nftpolicy/nftpolicy/controllers"
+)
+
+// Default bind addresses. The agent runs with hostNetwork, so its ports are the node's: these avoid the
+// usual 8080/8081.
+const (
+	DefaultMetricsAddr = ":9750"
+	DefaultProbeAddr   = ":9751"
+)
+
+// agentFlags are the flags of `nftpolicy agent`.
+type agentFlags struct {
+	opts    controllers.Options
+	verify  time.Duration
+	verbose int
+	zap     zap.Options
+}
+
+func (f *agentFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.opts.NodeName, "node-name", os.Getenv("NODE_NAME"),
+		"the node this agent enforces policy for (default $NODE_NAME)")
+	fs.StringVar(&f.opts.NetnsPath, "netns", "",
+		"program the network namespace at this path, e.g. /run/netns/NAME (default: this process's)")
+	fs.StringVar(&f.opts.MetricsAddr, "metrics-bind-address", DefaultMetricsAddr,
+		`address of /metrics; "0" disables it`)
+	fs.StringVar(&f.opts.ProbeAddr, "health-probe-bind-address", DefaultProbeAddr,
+		`address of /healthz and /readyz; "0" disables them`)
+	fs.DurationVar(&f.verify, "verify-interval", controllers.DefaultVerifyInterval,
+		"how often to read the table back and restore it if someone changed it; 0 disables")
+	fs.DurationVar(&f.opts.APIUnreachableAfter, "api-unreachable-after", controllers.DefaultAPIUnreachableAfter,
+		"report not ready once watching the API server has been failing this long")
+	fs.IntVar(&f.verbose, "v", 0, "log verbosity: 4 logs every applied batch as nft text (same as --zap-log-level=4)")
+	config.RegisterFlags(fs) // --kubeconfig, read by config.GetConfig
+	f.zap.BindFlags(fs)
+}
+
+// complete checks the flags and fills in what they imply.
+func (f *agentFlags) complete(fs *flag.FlagSet) error {
+	if f.opts.NodeName == "" {
+		return errors.New("nftpolicy agent: --node-name or $NODE_NAME is required")
+	}
+	switch {
+	case f.verify < 0:
+		return fmt.Errorf("nftpolicy agent: --verify-interval must not be negative, got %s", f.verify)
+	case f.verify == 0:
+		f.opts.VerifyInterval = -1 // disabled
+	default:
+		f.opts.VerifyInterval = f.verify
+	}
+	if f.opts.APIUnreachableAfter <= 0 {
+		return fmt.Errorf("nftpolicy agent: --api-unreachable-after must be positive, got %s", f.opts.APIUnreachableAfter)
+	}
+	if f.verbose < 0 {
+		return fmt.Errorf("nftpolicy agent: -v must not be negative, got %d", f.verbose)
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "v" {
+			f.zap.Level = zapcore.Level(-f.verbose)
+		}
+	})
+	return nil
+}
+
+// runAgent runs the agent until ctx ends.
+func runAgent(ctx context.Context, args []string, s Streams) error {
+	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+	var f agentFlags
+	f.bind(fs)
+	if err := parse(fs, args, s); err != nil {
+		return err
+	}
+	if err := f.complete(fs); err != nil {
+		return usageError{err}
+	}
+	f.zap.DestWriter = s.Err
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&f.zap)))
+	cfg, err := config.GetConfig()
+	if err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	agent, err := controllers.New(cfg, f.opts)
+	if err != nil {
+		return fmt.Errorf("agent of node %s: %w", f.opts.NodeName, err)
+	}
+	ctrl.Log.WithName("agent").Info("starting", "node", f.opts.NodeName, "netns", f.opts.NetnsPath,
+		"verifyInterval", f.opts.VerifyInterval)
+	return agent.Start(ctx)
+}
