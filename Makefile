@@ -5,6 +5,10 @@ PKGS_PURE := ./compiler/... ./nft ./internal/...
 # controller-gen, built from the Go module proxy at the version hack/tools/controller-gen/go.mod pins.
 CONTROLLER_GEN_VERSION := $(shell awk '$$1 == "sigs.k8s.io/controller-tools" { print $$2; exit }' hack/tools/controller-gen/go.mod)
 CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
+# kube-apiserver and etcd for envtest, built from the Go module proxy by hack/envtest/build.sh.
+ENVTEST_K8S_VERSION := 1.37.2
+ENVTEST_ASSETS := $(BIN)/k8s/$(ENVTEST_K8S_VERSION)-$(shell $(GO) env GOOS)-$(shell $(GO) env GOARCH)
+export KUBEBUILDER_ASSETS ?= $(ENVTEST_ASSETS)
 
 .DEFAULT_GOAL := help
 
@@ -57,12 +61,16 @@ verify: lint verify-manifests test-unit ## Quick checks before a commit (no root
 deps: ## Install the Debian packages the tests need (nftables, iproute2) when missing.
 	./hack/ensure-deps.sh
 
+.PHONY: envtest
+envtest: ## Build kube-apiserver and etcd for envtest into ./bin (cold: ~13 min; skipped when present).
+	ENVTEST_BIN_DIR=$(BIN) ./hack/envtest/build.sh
+
 .PHONY: test
-test: deps lint verify-manifests ## Everything CI runs: lint, unit, golden and real-kernel tests (needs root).
+test: deps lint verify-manifests envtest ## Everything CI runs: lint, unit, golden, envtest and real-kernel tests (root).
 	$(GO) test ./... -count=1 -timeout 30m
 
 .PHONY: test-unit
-test-unit: ## Fast tests that need no root (builder, compiler golden text, model, manifests, case tables).
+test-unit: envtest ## Fast tests that need no root (builder, compiler golden text, model, manifests, config).
 	$(GO) test -count=1 ./api/... ./config/ ./compiler/build/ ./nft/ ./internal/... ./test/arch/
 	$(GO) test -count=1 ./compiler/ -run 'TestGolden(Deterministic|Shape)?$$'
 	$(GO) test -count=1 ./test/e2e/ -skip 'TestUpstreamSuite|TestExtraCases'

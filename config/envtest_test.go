@@ -59,7 +59,7 @@ func envtestAssets() string {
 func TestInstallOnAPIServer(t *testing.T) {
 	assets := envtestAssets()
 	if assets == "" {
-		t.Skip("no kube-apiserver and etcd: set KUBEBUILDER_ASSETS or run hack/envtest/build.sh")
+		t.Fatal("no kube-apiserver and etcd: run `make envtest` (builds them offline into bin/) or set KUBEBUILDER_ASSETS")
 	}
 	env := &envtest.Environment{BinaryAssetsDirectory: assets}
 	cfg, err := env.Start()
