@@ -108,6 +108,9 @@ func TestAgentOnAPIServer(t *testing.T) {
 	}
 	eventually(t, 20*time.Second, "first sync", holds)
 	eventually(t, 5*time.Second, "ready", agent.Ready)
+	if c, ok, err := storeSnapshot(ctx, agent.GetCache()); !ok || err != nil || len(c.Pods) != 3 {
+		t.Errorf("syncs do not read the informers' stores: ok %v, err %v, %d pods", ok, err, len(c.Pods))
+	}
 
 	if out, err := netnstest.Exec(t, ns, "", "nft", "delete", "table", "inet", nft.TableName); err != nil {
 		t.Fatalf("%v: %s", err, out)

@@ -77,8 +77,16 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 			return nil, err
 		}
 	}
-	s, err := NewNodeSync(NodeSyncConfig{NodeName: opts.NodeName, Reader: mgr.GetCache(), Dataplane: dp,
-		Recorder: rec, VerifyInterval: opts.VerifyInterval, OnSync: opts.OnSync, Metrics: m})
+	s, err := NewNodeSync(NodeSyncConfig{
+		NodeName:       opts.NodeName,
+		Reader:         mgr.GetCache(),
+		Informers:      mgr.GetCache(),
+		Dataplane:      dp,
+		Recorder:       rec,
+		VerifyInterval: opts.VerifyInterval,
+		OnSync:         opts.OnSync,
+		Metrics:        m,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -23,15 +24,16 @@ const tableName = "inet " + nft.TableName
 // NodeSync is the sync loop of one node: the reconciler behind the controller that controller.go wires up.
 // Every reconcile handles the one key of the node; the controller runs one worker, so passes never overlap.
 type NodeSync struct {
-	node    string
-	reader  client.Reader
-	dp      Dataplane
-	filter  *policyFilter
-	metrics *metrics
-	burst   *burst
-	verify  time.Duration // <= 0: no verification
-	onSync  func(Report)
-	now     func() time.Time
+	node      string
+	reader    client.Reader
+	informers cache.Informers // optional: read the informers' stores directly
+	dp        Dataplane
+	filter    *policyFilter
+	metrics   *metrics
+	burst     *burst
+	verify    time.Duration // <= 0: no verification
+	onSync    func(Report)
+	now       func() time.Time
 
 	// Owned by the reconcile loop.
 	applied    *nft.Table // what the last successful sync applied; nil before the first
@@ -47,7 +49,9 @@ type NodeSync struct {
 type NodeSyncConfig struct {
 	NodeName string
 	// Reader lists Pods, Namespaces and NetworkPolicies: the manager's cache.
-	Reader    client.Reader
+	Reader client.Reader
+	// Informers, when set, are the informers behind Reader: a sync then reads their stores without copying.
+	Informers cache.Informers
 	Dataplane Dataplane
 	// Recorder receives the Events on policies that cannot be enforced.
 	Recorder events.EventRecorder
@@ -68,15 +72,16 @@ func NewNodeSync(c NodeSyncConfig) (*NodeSync, error) {
 		}
 	}
 	return &NodeSync{
-		node:    c.NodeName,
-		reader:  c.Reader,
-		dp:      c.Dataplane,
-		filter:  newPolicyFilter(c.NodeName, c.Recorder),
-		metrics: m,
-		burst:   &burst{now: time.Now},
-		verify:  c.VerifyInterval,
-		onSync:  c.OnSync,
-		now:     time.Now,
+		node:      c.NodeName,
+		reader:    c.Reader,
+		informers: c.Informers,
+		dp:        c.Dataplane,
+		filter:    newPolicyFilter(c.NodeName, c.Recorder),
+		metrics:   m,
+		burst:     &burst{now: time.Now},
+		verify:    c.VerifyInterval,
+		onSync:    c.OnSync,
+		now:       time.Now,
 	}, nil
 }
 

@@ -6,9 +6,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
@@ -35,32 +32,6 @@ func (s *NodeSync) sync(ctx context.Context, log logr.Logger, first time.Time, r
 	rep.Plan, rep.Table = plan, desired
 	s.succeeded(log, first, rep)
 	return "", nil
-}
-
-// snapshot lists the objects the builder reads. The cache's objects are not copied: the builder only reads.
-func (s *NodeSync) snapshot(ctx context.Context) (build.Cluster, error) {
-	var (
-		nss  corev1.NamespaceList
-		pods corev1.PodList
-		pols networkingv1.NetworkPolicyList
-	)
-	for _, l := range []struct {
-		what string
-		list client.ObjectList
-	}{{"namespaces", &nss}, {"pods", &pods}, {"networkpolicies", &pols}} {
-		if err := s.reader.List(ctx, l.list, client.UnsafeDisableDeepCopy); err != nil {
-			return build.Cluster{}, fmt.Errorf("list %s from the cache: %w", l.what, err)
-		}
-	}
-	return build.Cluster{Namespaces: ptrs(nss.Items), Pods: ptrs(pods.Items), Policies: ptrs(pols.Items)}, nil
-}
-
-func ptrs[T any](xs []T) []*T {
-	out := make([]*T, len(xs))
-	for i := range xs {
-		out[i] = &xs[i]
-	}
-	return out
 }
 
 // fail records a failed attempt: the next one is a full resync, and the burst it did not apply stays pending.
