@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -172,4 +173,51 @@ func errText(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
+}
+
+// TestAgentWithoutAPIServerKeepsTheTable starts the agent with the API server unreachable over a table left by a
+// previous run: it keeps running, not ready, and writes nothing.
+func TestAgentWithoutAPIServerKeepsTheTable(t *testing.T) {
+	_, path := netnstest.New(t, "noapi")
+	conn, err := kernel.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	previous := compileFor(t, cluster())
+	if _, err := conn.Sync(previous); err != nil {
+		t.Fatal(err)
+	}
+	agent, err := New(&rest.Config{Host: "https://127.0.0.1:1"}, Options{NodeName: testNode, NetnsPath: path,
+		VerifyInterval: 100 * time.Millisecond, APIUnreachableAfter: time.Second, Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- agent.Start(ctx) }()
+	defer func() {
+		cancel()
+		start := time.Now()
+		<-done
+		t.Logf("stopped in %s", time.Since(start).Round(time.Millisecond))
+	}()
+
+	time.Sleep(3 * time.Second)
+	select {
+	case err := <-done:
+		t.Fatalf("agent stopped without an API server: %v", err)
+	default:
+	}
+	if err := agent.Ready(); err == nil || !strings.Contains(err.Error(), "no successful sync") ||
+		!strings.Contains(err.Error(), "API server unreachable") {
+		t.Errorf("Ready without an API server = %v, want not ready: no sync, API server unreachable", err)
+	}
+	got, err := conn.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || !nft.Diff(got, previous).Empty() {
+		t.Error("the previous table changed while the API server was unreachable")
+	}
 }

@@ -13,7 +13,10 @@
 //   - Nothing is written to the kernel before every informer has synced: a table left by a previous run keeps
 //     being enforced untouched until then, and the first sync replaces it in one batch (the kernel layer reads
 //     what is there and applies only the difference). The controller waits for its caches without a time limit:
-//     with the API server unreachable at start, the agent keeps the old table and stays not ready.
+//     with the API server unreachable at start, the agent keeps the old table and stays not ready (the kinds it
+//     watches are mapped without discovery, so the manager can be built without the API server). A pass that
+//     runs anyway before the caches synced (controller-runtime starts the workers of a controller stopped while
+//     waiting) or while stopping writes nothing.
 //   - After any failure the next attempt, retried with exponential backoff (100 ms to 30 s), is a full resync:
 //     it reads the kernel's table first and diffs against that, not against what it believed it had applied.
 //   - Every verify interval (default 30 s) the agent reads the table back and compares it with what it

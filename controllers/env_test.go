@@ -37,6 +37,7 @@ type env struct {
 	recorder  *events.FakeRecorder
 	sync      *NodeSync
 	reports   chan Report
+	stop      func() // stops the controller and waits for it
 }
 
 type envOption func(*envConfig)
@@ -81,7 +82,7 @@ func start(t *testing.T, objs []client.Object, opts ...envOption) *env {
 		gvk, _ := e.gvk(&corev1.Pod{})
 		e.informers.InformersByGVK = map[schema.GroupVersionKind]toolscache.SharedIndexInformer{gvk: controllertest.NewFakeInformer()}
 	}
-	s, err := NewNodeSync(NodeSyncConfig{NodeName: testNode, Reader: e.client, Dataplane: e.dp,
+	s, err := NewNodeSync(NodeSyncConfig{NodeName: testNode, Reader: e.client, Informers: e.informers, Dataplane: e.dp,
 		Recorder: e.recorder, VerifyInterval: cfg.verify, OnSync: func(r Report) { e.reports <- r }})
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +100,8 @@ func start(t *testing.T, objs []client.Object, opts ...envOption) *env {
 			t.Errorf("controller: %v", err)
 		}
 	})
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	e.stop = func() { cancel(); wg.Wait() }
+	t.Cleanup(e.stop)
 	return e
 }
 

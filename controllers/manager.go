@@ -43,6 +43,7 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 	health := NewAPIHealth(opts.APIUnreachableAfter)
 	mgr, err := manager.New(cfg, manager.Options{
 		Scheme:                 scheme,
+		MapperProvider:         newRESTMapper,
 		Cache:                  CacheOptions(health),
 		Metrics:                metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress: opts.ProbeAddr,

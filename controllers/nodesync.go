@@ -91,6 +91,15 @@ func NewNodeSync(c NodeSyncConfig) (*NodeSync, error) {
 // back for the next verification; an error brings it back with backoff.
 func (s *NodeSync) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.Result, error) {
 	log := logf.FromContext(ctx)
+	if ctx.Err() != nil {
+		return reconcile.Result{}, nil // stopping: start no sync
+	}
+	if !s.cacheSynced(ctx) {
+		// Only reachable when the controller stopped before its caches synced (controller-runtime then starts
+		// the workers anyway): the table stays as it is.
+		log.Info("cache not synced: leaving the table as it is")
+		return reconcile.Result{RequeueAfter: time.Second}, nil
+	}
 	start, first := s.now(), s.burst.take()
 	rep := Report{Start: start}
 	need, kind, err := s.prepare(log, start, first, &rep)
@@ -112,6 +121,20 @@ func (s *NodeSync) Reconcile(ctx context.Context, _ reconcile.Request) (reconcil
 		return reconcile.Result{}, err
 	}
 	return s.idle(start), nil
+}
+
+// cacheSynced reports whether every watched informer has synced (true without informers: tests on a reader).
+func (s *NodeSync) cacheSynced(ctx context.Context) bool {
+	if s.informers == nil {
+		return true
+	}
+	for _, obj := range watched() {
+		inf, err := s.informers.GetInformer(ctx, obj, cache.BlockUntilSynced(false))
+		if err != nil || !inf.HasSynced() {
+			return false
+		}
+	}
+	return true
 }
 
 // prepare decides whether this pass syncs, after reading the kernel when a full resync or a verification is due.

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -12,7 +13,13 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache/informertest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllertest"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
@@ -118,6 +125,41 @@ func TestFirstSyncWaitsForTheCacheAndReplacesThePreviousTableInOneBatch(t *testi
 	}
 	if err := e.sync.ReadyCheck(nil); err != nil {
 		t.Errorf("ReadyCheck after the first sync: %v", err)
+	}
+}
+
+// controller-runtime starts the workers of a controller stopped before its caches synced (a cancelled wait
+// counts as synced), and a worker may still take a queued key: such a pass must not sync from a cache that never
+// filled, nor start a sync while stopping.
+func TestPassesBeforeTheCacheSyncedOrWhileStoppingWriteNothing(t *testing.T) {
+	scheme := newScheme(t)
+	informers := &informertest.FakeInformers{Scheme: scheme}
+	pods := controllertest.NewFakeInformer()
+	gvks, _, _ := scheme.ObjectKinds(&corev1.Pod{})
+	informers.InformersByGVK = map[schema.GroupVersionKind]toolscache.SharedIndexInformer{gvks[0]: pods}
+	dp := &fakeDataplane{}
+	s, err := NewNodeSync(NodeSyncConfig{NodeName: testNode, Informers: informers, Dataplane: dp,
+		Reader: fake.NewClientBuilder().WithScheme(scheme).WithObjects(cluster()...).Build()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.burst.mark()
+	res, err := s.Reconcile(context.Background(), reconcile.Request{})
+	if err != nil || res.RequeueAfter <= 0 || len(dp.calls()) != 0 {
+		t.Errorf("before the cache synced: result %+v, err %v, dataplane calls %v; want a requeue and no call", res, err,
+			dp.calls())
+	}
+	pods.Synced()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Reconcile(ctx, reconcile.Request{}); err != nil || len(dp.calls()) != 0 {
+		t.Errorf("while stopping: err %v, dataplane calls %v; want none", err, dp.calls())
+	}
+	if _, err := s.Reconcile(context.Background(), reconcile.Request{}); err != nil || len(dp.calls()) != 1 {
+		t.Errorf("synced: err %v, dataplane calls %v; want one sync", err, dp.calls())
+	}
+	if n := value(t, s.metrics.eventToKernel); n != 1 {
+		t.Errorf("the burst marked before the refused passes was not kept: %v latency observations", n)
 	}
 }
 
