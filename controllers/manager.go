@@ -86,7 +86,7 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		Recorder:       rec,
 		VerifyInterval: opts.VerifyInterval,
 		OnSync:         opts.OnSync,
-		Metrics:        m,
+		metrics:        m,
 	})
 	if err != nil {
 		return nil, err

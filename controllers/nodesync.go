@@ -58,13 +58,13 @@ type NodeSyncConfig struct {
 	// VerifyInterval is the period of verification; <= 0 disables it.
 	VerifyInterval time.Duration
 	OnSync         func(Report)
-	// Metrics are the collectors to update; nil: new ones on a registry of their own.
-	Metrics *metrics
+	// metrics are the collectors to update; nil: new ones on a registry of their own.
+	metrics *metrics
 }
 
 // NewNodeSync returns the sync loop of one node.
 func NewNodeSync(c NodeSyncConfig) (*NodeSync, error) {
-	m := c.Metrics
+	m := c.metrics
 	if m == nil {
 		var err error
 		if m, err = newMetrics(prometheus.NewRegistry()); err != nil {

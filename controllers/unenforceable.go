@@ -3,6 +3,7 @@ package controllers
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -79,7 +80,7 @@ func (f *policyFilter) filter(pols []*networkingv1.NetworkPolicy) ([]*networking
 func (f *policyFilter) report(p *networkingv1.NetworkPolicy, err error) {
 	note := "not enforced on node " + f.node + ": " + err.Error()
 	if len(note) > maxNoteBytes {
-		note = note[:maxNoteBytes-3] + "..."
+		note = strings.ToValidUTF8(note[:maxNoteBytes-3], "") + "..."
 	}
 	f.recorder.Eventf(p, nil, corev1.EventTypeWarning, ReasonUnenforceable, actionEnforce, "%s", note)
 }
