@@ -2,6 +2,9 @@ package controllers
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -66,8 +69,9 @@ func TestAgentOnAPIServer(t *testing.T) {
 	t.Cleanup(func() { env.Stop() })
 	ns, path := netnstest.New(t, "agent")
 
+	probeAddr, metricsAddr := freeAddr(t), freeAddr(t)
 	agent, err := New(cfg, Options{NodeName: testNode, NetnsPath: path, VerifyInterval: 200 * time.Millisecond,
-		APIUnreachableAfter: 2 * time.Second, Registerer: prometheus.NewRegistry()})
+		APIUnreachableAfter: 2 * time.Second, ProbeAddr: probeAddr, MetricsAddr: metricsAddr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +113,16 @@ func TestAgentOnAPIServer(t *testing.T) {
 	}
 	eventually(t, 20*time.Second, "first sync", holds)
 	eventually(t, 5*time.Second, "ready", agent.Ready)
+	if code, body := get(t, "http://"+probeAddr+"/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz: %d %s", code, body)
+	}
+	_, metrics := get(t, "http://"+metricsAddr+"/metrics")
+	for _, m := range []string{"nftpolicy_sync_duration_seconds_count", "nftpolicy_batches_total",
+		"nftpolicy_set_elements", "nftpolicy_event_to_kernel_seconds_bucket", `nftpolicy_errors_total{kind="dataplane"}`} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
 	if c, ok, err := storeSnapshot(ctx, agent.GetCache()); !ok || err != nil || len(c.Pods) != 3 {
 		t.Errorf("syncs do not read the informers' stores: ok %v, err %v, %d pods", ok, err, len(c.Pods))
 	}
@@ -128,6 +142,12 @@ func TestAgentOnAPIServer(t *testing.T) {
 		}
 		return nil
 	})
+	if code, body := get(t, "http://"+probeAddr+"/readyz"); code == http.StatusOK {
+		t.Errorf("/readyz during the outage: %d %s", code, body)
+	}
+	if code, body := get(t, "http://"+probeAddr+"/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz during the outage: %d %s", code, body)
+	}
 	if err := holds(); err != nil {
 		t.Errorf("table changed during the outage: %v", err)
 	}
@@ -164,6 +184,27 @@ func create(t *testing.T, c client.Client, o client.Object) {
 	}
 }
 
+// freeAddr is a free local TCP address.
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 type errString string
 
 func (e errString) Error() string { return string(e) }
@@ -178,6 +219,9 @@ func errText(err error) string {
 // TestAgentWithoutAPIServerKeepsTheTable starts the agent with the API server unreachable over a table left by a
 // previous run: it keeps running, not ready, and writes nothing.
 func TestAgentWithoutAPIServerKeepsTheTable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the agent to give up on the API server (~5 s)")
+	}
 	_, path := netnstest.New(t, "noapi")
 	conn, err := kernel.Open(path)
 	if err != nil {
