@@ -9,11 +9,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	toolscache "k8s.io/client-go/tools/cache"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // APIHealth tells whether the informers can reach the API server, for /readyz.
@@ -26,10 +28,12 @@ import (
 // the streak begins; a stale resourceVersion (410 Gone, "too old") is the server answering, not an outage.
 //
 // Check fails once any resource has been failing for longer than the threshold, so a single dropped
-// connection does not flip readiness, and naming the resource and the last error.
+// connection does not flip readiness, naming the resource and the last error. The start and the end of every
+// streak are logged (the probe endpoints withhold the reasons of a failed check).
 type APIHealth struct {
 	after time.Duration
 	now   func() time.Time
+	log   logr.Logger
 
 	mu      sync.Mutex
 	failing map[string]apiFailure // by resource type
@@ -42,7 +46,8 @@ type apiFailure struct {
 
 // NewAPIHealth returns a tracker whose Check fails after a resource has been failing for longer than after.
 func NewAPIHealth(after time.Duration) *APIHealth {
-	return &APIHealth{after: after, now: time.Now, failing: map[string]apiFailure{}}
+	return &APIHealth{after: after, now: time.Now, failing: map[string]apiFailure{},
+		log: logf.Log.WithName("apihealth")}
 }
 
 // NewInformer has the signature of cache.Options.NewInformer: it builds the usual shared informer on a
@@ -75,13 +80,18 @@ func (h *APIHealth) observe(ctx context.Context, resource, verb string, err erro
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	f, ok := h.failing[resource]
 	if err == nil || apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
-		delete(h.failing, resource)
+		if ok {
+			h.log.Info("API server reachable again", "resource", resource, "after", h.now().Sub(f.since).String())
+			delete(h.failing, resource)
+		}
 		return
 	}
-	f, ok := h.failing[resource]
 	if !ok {
 		f.since = h.now()
+		h.log.Info("API server unreachable: keeping the ruleset in force", "resource", resource, "call", verb,
+			"error", err.Error())
 	}
 	f.err = fmt.Errorf("%s %s: %w", verb, resource, err)
 	h.failing[resource] = f

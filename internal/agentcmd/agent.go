@@ -98,6 +98,6 @@ func runAgent(ctx context.Context, args []string, s Streams) error {
 		return fmt.Errorf("agent of node %s: %w", f.opts.NodeName, err)
 	}
 	ctrl.Log.WithName("agent").Info("starting", "node", f.opts.NodeName, "netns", f.opts.NetnsPath,
-		"verifyInterval", f.opts.VerifyInterval)
+		"verifyInterval", f.opts.VerifyInterval.String())
 	return agent.Start(ctx)
 }
