@@ -1,0 +1,21 @@
+// Package agent tests the nftpolicy agent end to end: a real kube-apiserver and etcd (envtest, built offline by
+// hack/envtest), the real agent manager of package controllers running in the test process, and a fake node
+// built by test/harness out of network namespaces, whose nftables the agent programs and through which the
+// specs send real packets.
+//
+// The suite is Ginkgo v2 with Gomega, run by `go test` (TestAgent). It needs root (network namespaces,
+// nftables) and fails, never skips, without it. It never touches the machine's own network namespace: every
+// command it runs goes into a namespace the harness made (nftp-...).
+//
+// Specs, by behaviour:
+//
+//	policy_test.go   a policy created denies; a pod or namespace relabelled changes what is allowed; the policy
+//	                 deleted allows again
+//	ipreuse_test.go  a deleted pod's IP reused by a pod with other labels: the rules follow the new pod
+//	restart_test.go  the agent restarted over its own table: continuous probes from a denied client never pass
+//	tamper_test.go   the table deleted, or a rule added to one of its chains, by hand: restored within the
+//	                 verify interval
+//	outage_test.go   the API server stopped and started: rules held, /readyz not ready after
+//	                 APIUnreachableAfter, a policy change after the restart converges; and an agent started while
+//	                 the API server is down keeps the previous table until it can sync
+package agent
