@@ -80,8 +80,8 @@ test-e2e: deps ## The upstream NetworkPolicy suite and our extra cases with real
 	$(GO) test -count=1 -v -timeout 30m ./test/e2e/
 
 .PHONY: bench
-bench: ## Benchmarks: build+compile at 100/1k/10k policies × 1k/10k/50k pods; diff and kernel updates (root).
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./test/bench/
+bench: ## Benchmarks: build+compile at 100/1k/10k policies × 1k/10k/50k pods; diff and kernel updates; the agent on envtest, relabel → kernel (root).
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x -timeout 60m ./test/bench/
 	$(GO) test -run '^$$' -bench . -benchmem ./nft/...
 
 .PHONY: clean-netns
