@@ -13,6 +13,7 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/nftpolicy/nftpolicy/api/v1alpha1"
 	"github.com/nftpolicy/nftpolicy/nft/kernel"
 )
 
@@ -28,8 +29,9 @@ type Agent struct {
 }
 
 // New builds the agent of node opts.NodeName against the API server of cfg: the cache (transformed Pods,
-// Namespaces, NetworkPolicies), the sync loop, /healthz and /readyz on opts.ProbeAddr, metrics on
-// controller-runtime's registry served on opts.MetricsAddr. Unless opts.Dataplane is set it opens nftables in
+// Namespaces, NetworkPolicies), the sync loop, the writer of the node's NodePolicyStatus (unless
+// opts.NoStatus), /healthz and /readyz on opts.ProbeAddr, metrics on controller-runtime's registry served on
+// opts.MetricsAddr. Unless opts.Dataplane is set it opens nftables in
 // opts.NetnsPath now, and closes it when the manager stops. Nothing is written before Start.
 func New(cfg *rest.Config, opts Options) (*Agent, error) {
 	opts, err := opts.withDefaults()
@@ -37,7 +39,7 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		return nil, err
 	}
 	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+	if err := errors.Join(clientgoscheme.AddToScheme(scheme), v1alpha1.AddToScheme(scheme)); err != nil {
 		return nil, fmt.Errorf("scheme: %w", err)
 	}
 	health := NewAPIHealth(opts.APIUnreachableAfter)
@@ -78,6 +80,19 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 			return nil, err
 		}
 	}
+	onSync := opts.OnSync
+	if !opts.NoStatus {
+		w := newStatusWriter(opts.NodeName, mgr.GetAPIReader(), mgr.GetClient())
+		if err := mgr.Add(w); err != nil {
+			return nil, err
+		}
+		onSync = func(r Report) {
+			w.offer(r)
+			if opts.OnSync != nil {
+				opts.OnSync(r)
+			}
+		}
+	}
 	s, err := NewNodeSync(NodeSyncConfig{
 		NodeName:       opts.NodeName,
 		Reader:         mgr.GetCache(),
@@ -85,7 +100,7 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		Dataplane:      dp,
 		Recorder:       rec,
 		VerifyInterval: opts.VerifyInterval,
-		OnSync:         opts.OnSync,
+		OnSync:         onSync,
 		metrics:        m,
 	})
 	if err != nil {

@@ -111,6 +111,7 @@ func (s *NodeSync) Reconcile(ctx context.Context, _ reconcile.Request) (reconcil
 	}
 	if err != nil {
 		s.fail(first, kind, err)
+		rep.FailedStep = kind
 	}
 	rep.Duration, rep.Err = s.now().Sub(start), err
 	s.metrics.syncDuration.Observe(rep.Duration.Seconds())

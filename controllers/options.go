@@ -41,6 +41,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Recorder emits Events on NetworkPolicies that cannot be enforced. Nil: the manager's recorder.
 	Recorder events.EventRecorder
+	// NoStatus disables the node's NodePolicyStatus: by default the agent creates it (named after the node,
+	// owned by its Node) and writes the outcome of its syncs to its status, at most once a second.
+	NoStatus bool
 	// OnSync, when set, is called after every sync attempt, from the sync loop: it must not block.
 	OnSync func(Report)
 }

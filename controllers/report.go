@@ -13,6 +13,9 @@ type Report struct {
 	Duration time.Duration
 	// Err is nil when the dataplane holds the desired table.
 	Err error
+	// FailedStep is the step that failed when Err is set, as nftpolicy_errors_total labels it: "list" (the
+	// cache), "build" (the IR), "read" (reading the table back) or "dataplane" (applying the batch).
+	FailedStep string
 	// Plan is the batch applied: empty when nothing changed, nil when the attempt failed before applying.
 	Plan *nft.Plan
 	// Table is the table in force after a successful sync.

@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+
+	"github.com/nftpolicy/nftpolicy/api/v1alpha1"
 )
 
 // newRESTMapper knows the kinds the agent watches and writes without asking the API server, and asks it
@@ -26,6 +28,8 @@ func newRESTMapper(cfg *rest.Config, hc *http.Client) (meta.RESTMapper, error) {
 	static.Add(corev1.SchemeGroupVersion.WithKind("Namespace"), meta.RESTScopeRoot)
 	static.Add(networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"), meta.RESTScopeNamespace)
 	static.Add(eventsv1.SchemeGroupVersion.WithKind("Event"), meta.RESTScopeNamespace)
+	static.Add(corev1.SchemeGroupVersion.WithKind("Node"), meta.RESTScopeRoot)
+	static.Add(v1alpha1.GroupVersion.WithKind("NodePolicyStatus"), meta.RESTScopeRoot)
 	return staticFirst{static, dynamic}, nil
 }
 

@@ -27,6 +27,7 @@ const (
 type agentFlags struct {
 	opts    controllers.Options
 	verify  time.Duration
+	status  bool
 	verbose int
 	zap     zap.Options
 }
@@ -44,6 +45,8 @@ func (f *agentFlags) bind(fs *flag.FlagSet) {
 		"how often to read the table back and restore it if someone changed it; 0 disables")
 	fs.DurationVar(&f.opts.APIUnreachableAfter, "api-unreachable-after", controllers.DefaultAPIUnreachableAfter,
 		"report not ready once watching the API server has been failing this long")
+	fs.BoolVar(&f.status, "status", true,
+		"write this node's NodePolicyStatus (created, named after the node); --status=false disables it")
 	fs.IntVar(&f.verbose, "v", 0, "log verbosity: 4 logs every applied batch as nft text (same as --zap-log-level=4)")
 	config.RegisterFlags(fs) // --kubeconfig, read by config.GetConfig
 	f.zap.BindFlags(fs)
@@ -65,6 +68,7 @@ func (f *agentFlags) complete(fs *flag.FlagSet) error {
 	if f.opts.APIUnreachableAfter <= 0 {
 		return fmt.Errorf("nftpolicy agent: --api-unreachable-after must be positive, got %s", f.opts.APIUnreachableAfter)
 	}
+	f.opts.NoStatus = !f.status
 	if f.verbose < 0 {
 		return fmt.Errorf("nftpolicy agent: -v must not be negative, got %d", f.verbose)
 	}
