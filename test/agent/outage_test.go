@@ -131,7 +131,7 @@ var _ = Describe("API server outage", Serial, func() {
 	// 410 "too old resource version" (the new server's watch cache starts at etcd's current revision). The
 	// reflector then waits out its exponential backoff, grown during the outage (0.8 s doubling, jittered, up
 	// to 30 s), before it lists again; meanwhile /readyz is ready and no change reaches the kernel. Seen:
-	// 2.4-7.9 s from a pod relabel to its batch with /readyz ready all along. Enable with
+	// 2.4-11.3 s from a pod relabel to its batch with /readyz ready all along. Enable with
 	// NFTPOLICY_KNOWN_BUGS=1.
 	It("converges promptly once /readyz is ready again after an API server outage",
 		knownBug(), func(ctx SpecContext) {
