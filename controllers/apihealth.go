@@ -22,10 +22,10 @@ import (
 //
 // It sits between each informer and its list/watch calls (NewInformer wraps the ListerWatcher), so it sees
 // exactly what the reflector sees: a List or Watch call that fails starts (or continues) a failure streak for
-// that resource; one that succeeds ends it. A Watch call succeeds once the server has accepted the watch, so
-// the streak ends as soon as the reflector is connected again, with no polling of our own. A watch that
-// breaks mid-stream is re-established by the reflector (with its own backoff, up to about 30 s): if that fails
-// the streak begins; a stale resourceVersion (410 Gone, "too old") is the server answering, not an outage.
+// that resource; one that succeeds ends it. An accepted Watch ends it only once it has proved itself (see
+// settle): after an outage the first watch is often accepted and then ends at once with 410 "too old resource
+// version", and the reflector waits out a backoff grown during the outage (up to 30 s) before it lists again —
+// still disconnected, so still not ready. A List that fails with 410 is the server answering, not an outage.
 //
 // Check fails once any resource has been failing for longer than the threshold, so a single dropped
 // connection does not flip readiness, naming the resource and the last error. The start and the end of every
@@ -68,8 +68,11 @@ func (h *APIHealth) wrap(lw toolscache.ListerWatcher, resource string) *toolscac
 		},
 		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 			w, err := inner.WatchWithContext(ctx, opts)
-			h.observe(ctx, resource, "watch", err)
-			return w, err
+			if err != nil {
+				h.observe(ctx, resource, "watch", err)
+				return w, err
+			}
+			return h.settle(ctx, resource, w), nil
 		},
 	}
 }
@@ -114,3 +117,65 @@ func (h *APIHealth) Check(_ *http.Request) error {
 	slices.Sort(msgs)
 	return fmt.Errorf("API server unreachable: %s", strings.Join(msgs, "; "))
 }
+
+// settleAfter is how long an accepted watch must stay open without an error event before it counts as
+// connected, when no event arrives sooner.
+const settleAfter = time.Second
+
+// settle passes w's events through and ends the resource's failure streak once the watch has delivered an
+// event that is not an error, or has stayed open for settleAfter; an error event first (410 Gone after an
+// outage) leaves the streak running until the reflector's next List succeeds.
+func (h *APIHealth) settle(ctx context.Context, resource string, w watch.Interface) watch.Interface {
+	sw := &settlingWatch{inner: w, out: make(chan watch.Event), stop: make(chan struct{})}
+	go func() {
+		defer close(sw.out)
+		timer := time.NewTimer(settleAfter)
+		defer timer.Stop()
+		decided := false
+		in := w.ResultChan()
+		for {
+			select {
+			case ev, ok := <-in:
+				if !ok {
+					return
+				}
+				if !decided {
+					decided = true
+					if ev.Type != watch.Error {
+						h.observe(ctx, resource, "watch", nil)
+					}
+				}
+				select {
+				case sw.out <- ev:
+				case <-sw.stop:
+					return
+				}
+			case <-timer.C:
+				if !decided {
+					decided = true
+					h.observe(ctx, resource, "watch", nil)
+				}
+			case <-sw.stop:
+				return
+			}
+		}
+	}()
+	return sw
+}
+
+// settlingWatch is the watch settle hands to the reflector.
+type settlingWatch struct {
+	inner watch.Interface
+	out   chan watch.Event
+	stop  chan struct{}
+	once  sync.Once
+}
+
+func (w *settlingWatch) Stop() {
+	w.once.Do(func() {
+		close(w.stop)
+		w.inner.Stop()
+	})
+}
+
+func (w *settlingWatch) ResultChan() <-chan watch.Event { return w.out }

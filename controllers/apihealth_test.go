@@ -16,8 +16,11 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 )
 
-// fakeLW fails while err is set.
-type fakeLW struct{ err error }
+// fakeLW fails while err is set; last is the last watch it handed out.
+type fakeLW struct {
+	err  error
+	last *watch.FakeWatcher
+}
 
 func (f *fakeLW) lw() *toolscache.ListWatch {
 	return &toolscache.ListWatch{
@@ -31,7 +34,8 @@ func (f *fakeLW) lw() *toolscache.ListWatch {
 			if f.err != nil {
 				return nil, f.err
 			}
-			return watch.NewFake(), nil
+			f.last = watch.NewFake()
+			return f.last, nil
 		},
 	}
 }
@@ -74,11 +78,23 @@ func TestAPIHealthFailsOnlyAfterAFailureStreakOutlastsTheThreshold(t *testing.T)
 	if err := h.Check(nil); err == nil {
 		t.Error("ready after 31s of forbidden watches")
 	}
+	// An accepted watch whose first event is an error (410 after an outage) is still disconnected.
 	src.err = nil
-	lw.WatchWithContext(ctx, metav1.ListOptions{})
-	if err := h.Check(nil); err != nil {
-		t.Errorf("not ready after a successful watch: %v", err)
+	w, _ := lw.WatchWithContext(ctx, metav1.ListOptions{})
+	go src.last.Error(&metav1.Status{Code: 410, Reason: metav1.StatusReasonExpired})
+	<-w.ResultChan()
+	if err := h.Check(nil); err == nil {
+		t.Error("ready after a watch that was accepted and then ended with 410")
 	}
+	w.Stop()
+	// One that delivers an event is connected.
+	w, _ = lw.WatchWithContext(ctx, metav1.ListOptions{})
+	go src.last.Add(&corev1.Pod{})
+	<-w.ResultChan()
+	if err := h.Check(nil); err != nil {
+		t.Errorf("not ready after a watch delivered an event: %v", err)
+	}
+	w.Stop()
 
 	// Errors while shutting down are not failures.
 	src.err = errors.New("context canceled")

@@ -20,7 +20,4 @@
 //	                 the API server is down keeps the previous table until it can sync
 //	world_test.go    the fixture: harness node + API objects, the agent in-process, probes, continuous probe
 //	                 streams, nft by hand inside the node namespace, the timings printed at the end (go test -v)
-//
-// Specs that show an agent bug not fixed yet are marked knownBug(): pending in an ordinary run (listed in the
-// summary), run and failing with NFTPOLICY_KNOWN_BUGS=1.
 package agent

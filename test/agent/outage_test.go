@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"os"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -47,15 +46,6 @@ func startAPIServer() {
 	Expect(testEnv.ControlPlane.APIServer.Start()).To(Succeed(), "start the API server")
 	apiServerDown = false
 	recordTiming("API server start", time.Since(start))
-}
-
-// knownBug marks a spec that shows an agent bug not fixed yet: pending (listed as such in every run, so it is
-// not forgotten, and not failing the suite) unless NFTPOLICY_KNOWN_BUGS is set, when it runs.
-func knownBug() any {
-	if os.Getenv("NFTPOLICY_KNOWN_BUGS") != "" {
-		return Label("known-bug")
-	}
-	return Pending
 }
 
 var _ = Describe("API server outage", Serial, func() {
@@ -126,15 +116,12 @@ var _ = Describe("API server outage", Serial, func() {
 			allowed("srv/stranger", "srv/web"))
 	}, NodeTimeout(90*time.Second))
 
-	// Known bug (controllers.APIHealth): after the API server restarts, each informer's first watch (from the
-	// resourceVersion it had) is accepted, which ends its failure streak, and then immediately ends with
-	// 410 "too old resource version" (the new server's watch cache starts at etcd's current revision). The
-	// reflector then waits out its exponential backoff, grown during the outage (0.8 s doubling, jittered, up
-	// to 30 s), before it lists again; meanwhile /readyz is ready and no change reaches the kernel. Seen:
-	// 2.4-11.3 s from a pod relabel to its batch with /readyz ready all along. Enable with
-	// NFTPOLICY_KNOWN_BUGS=1.
+	// After the API server restarts, each informer's first watch (from the resourceVersion it had) is often
+	// accepted and then ends at once with 410 "too old resource version"; the reflector then waits out a
+	// backoff grown during the outage before it lists again. /readyz must not say ready before the informers
+	// are really connected: a change made once it is ready reaches the kernel promptly.
 	It("converges promptly once /readyz is ready again after an API server outage",
-		knownBug(), func(ctx SpecContext) {
+		func(ctx SpecContext) {
 			a := w.startAgent(agentOptions)
 			a.waitReady(ctx)
 			w.expectFlows(ctx, "agent started", a.started, denied("srv/stranger", "srv/web"))
