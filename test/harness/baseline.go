@@ -9,6 +9,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
 
 // checkBaseline probes every pod from every other pod on every container
@@ -68,7 +70,7 @@ func (c *Cluster) diagnose(pods map[string]bool) string {
 	}
 	var b strings.Builder
 	for _, ns := range nss {
-		out, err := execIn(ns, "", "sh", "-c", "ip -br link; ip -br addr; ip route; ip -6 route; ip neigh")
+		out, err := netns.Exec(ns, "", "sh", "-c", "ip -br link; ip -br addr; ip route; ip -6 route; ip neigh")
 		fmt.Fprintf(&b, "--- netns %s (err %v)\n%s", ns, err, out)
 	}
 	return b.String()

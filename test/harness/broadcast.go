@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
 
 // nonceLen is the size of the nonces UDP probes send.
@@ -107,7 +109,7 @@ func (c *Cluster) ProbeBroadcast(ctx context.Context, from, to string, port int3
 
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	conn, err := broadcastSocket(netnsPath(src.netns))
+	conn, err := broadcastSocket(netns.Path(src.netns))
 	if err != nil {
 		c.t.Logf("harness: broadcast probe %s -> %s: %v", from, to, err)
 		return false
@@ -135,7 +137,7 @@ func (c *Cluster) ProbeBroadcast(ctx context.Context, from, to string, port int3
 // addresses, inside the netns at path.
 func broadcastSocket(path string) (net.PacketConn, error) {
 	var conn net.PacketConn
-	err := inNetns(path, func() error {
+	err := netns.InNetns(path, func() error {
 		lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
 			var serr error
 			if err := rc.Control(func(fd uintptr) {

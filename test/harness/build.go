@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
 
 // New builds the cluster described by cfg, checks that every pod reaches
@@ -35,13 +37,13 @@ func New(t TB, cfg Config) *Cluster {
 
 // build creates the namespaces, wires them up and opens the listeners.
 func (c *Cluster) build() error {
-	if err := addNetns(c.netnses); err != nil {
+	if err := netns.Add(c.netnses...); err != nil {
 		return err
 	}
 	if err := c.setSysctls(); err != nil {
 		return err
 	}
-	if err := ipBatch(c.fabric, c.fabricLines()); err != nil {
+	if err := netns.Batch(c.fabric, c.fabricLines()); err != nil {
 		return err
 	}
 	if err := parallel(len(c.nodes), func(i int) error {
@@ -52,7 +54,7 @@ func (c *Cluster) build() error {
 		} else {
 			l = append(l, routedNodeLines(c, n)...)
 		}
-		return ipBatch(n.netns, l)
+		return netns.Batch(n.netns, l)
 	}); err != nil {
 		return err
 	}
@@ -60,9 +62,9 @@ func (c *Cluster) build() error {
 	if err := parallel(len(ipPods), func(i int) error {
 		p := ipPods[i]
 		if c.cfg.Topology == Bridge {
-			return ipBatch(p.netns, bridgePodLines(c, p))
+			return netns.Batch(p.netns, bridgePodLines(c, p))
 		}
-		return ipBatch(p.netns, routedPodLines(c, p))
+		return netns.Batch(p.netns, routedPodLines(c, p))
 	}); err != nil {
 		return err
 	}
@@ -86,7 +88,7 @@ func (c *Cluster) setSysctls() error {
 		[2]string{"net.bridge.bridge-nf-call-ip6tables", "0"},
 		[2]string{"net.bridge.bridge-nf-call-arptables", "0"},
 	)
-	if err := setSysctls(c.fabric, fabric); err != nil {
+	if err := netns.SetSysctls(c.fabric, fabric); err != nil {
 		return err
 	}
 	nodeKV := append(slices.Clone(common),
@@ -97,12 +99,12 @@ func (c *Cluster) setSysctls() error {
 		nodeKV = append(nodeKV, bridgeNodeSysctls()...)
 	}
 	for _, n := range c.nodes {
-		if err := setSysctls(n.netns, nodeKV); err != nil {
+		if err := netns.SetSysctls(n.netns, nodeKV); err != nil {
 			return err
 		}
 	}
 	for _, p := range c.podsWithIP() {
-		if err := setSysctls(p.netns, common); err != nil {
+		if err := netns.SetSysctls(p.netns, common); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
 
 // Topology selects how pods are wired to their node.
@@ -70,19 +72,19 @@ type node struct {
 }
 
 type pod struct {
-	spec     PodSpec
-	key      string // "ns/name"
-	node     *node
-	netns    string // "" for NoIP pods
-	hostIf   string // node end of the veth
-	ip4, ip6 netip.Addr
-	tcp      []int32
-	udp      []int32
-	sctp     map[int32]bool
-	sctpRx   [2]*sctpReceiver // [0] IPv4, [1] IPv6
-	udpSeen  *nonceBoard      // datagrams the UDP listeners received (ProbeBroadcast)
-	ll       netip.Addr       // eth0's fe80:: address, read after setup (PodLinkLocal)
-	obj      *corev1.Pod
+	spec      PodSpec
+	key       string // "ns/name"
+	node      *node
+	netns     string // "" for NoIP pods
+	hostIf    string // node end of the veth
+	ip4, ip6  netip.Addr
+	tcp       []int32
+	udp       []int32
+	sctp      map[int32]bool
+	udpSeen   *nonceBoard      // datagrams the UDP listeners received (ProbeBroadcast)
+	listeners *netns.Listeners // opened by startListeners
+	ll        netip.Addr       // eth0's fe80:: address, read after setup (PodLinkLocal)
+	obj       *corev1.Pod
 }
 
 func (p *pod) ip(family int) (netip.Addr, bool) {
@@ -118,7 +120,7 @@ func (c *Cluster) NodeNetns(name string) string {
 // NodeNetnsPath returns /run/netns/<name> for the node ("" if unknown).
 func (c *Cluster) NodeNetnsPath(name string) string {
 	if n, ok := c.nodeBy[name]; ok {
-		return netnsPath(n.netns)
+		return netns.Path(n.netns)
 	}
 	return ""
 }
@@ -153,7 +155,7 @@ func (c *Cluster) LoadNft(nodeName, text string) error {
 	if !ok {
 		return fmt.Errorf("load nft: unknown node %q", nodeName)
 	}
-	if _, err := execIn(n.netns, text, "nft", "-f", "-"); err != nil {
+	if _, err := netns.Exec(n.netns, text, "nft", "-f", "-"); err != nil {
 		return fmt.Errorf("load nft on node %s: %w", nodeName, err)
 	}
 	return nil
@@ -169,7 +171,7 @@ func (c *Cluster) ResetNode(nodeName string) error {
 	// Declaring the table first makes the delete succeed when it is absent;
 	// both happen in one transaction.
 	const text = "table inet nftpolicy\ndelete table inet nftpolicy\n"
-	if _, err := execIn(n.netns, text, "nft", "-f", "-"); err != nil {
+	if _, err := netns.Exec(n.netns, text, "nft", "-f", "-"); err != nil {
 		return fmt.Errorf("reset node %s: %w", nodeName, err)
 	}
 	return nil
@@ -181,7 +183,7 @@ func (c *Cluster) ListRuleset(nodeName string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("list ruleset: unknown node %q", nodeName)
 	}
-	out, err := execIn(n.netns, "", "nft", "list", "ruleset")
+	out, err := netns.Exec(n.netns, "", "nft", "list", "ruleset")
 	if err != nil {
 		return "", fmt.Errorf("list ruleset on node %s: %w", nodeName, err)
 	}
@@ -203,7 +205,7 @@ func (c *Cluster) teardown() {
 	for _, cl := range cls {
 		cl.Close()
 	}
-	if err := delNetns(c.netnses); err != nil {
+	if err := netns.Delete(c.netnses...); err != nil {
 		c.t.Errorf("harness teardown: %v", err)
 	}
 }

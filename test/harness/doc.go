@@ -50,6 +50,10 @@
 //
 // # Probes
 //
+// The namespace primitives (creation, iproute2 batches, setns, sysctls,
+// listeners, probes, the raw SCTP machinery) live in internal/netns, shared
+// with the lab (internal/labnet).
+//
 // Listeners and probes run in the test process: a socket is created on a
 // locked OS thread that has entered the namespace (setns) and is then used
 // from anywhere. TCP probes connect, UDP probes get a nonce echoed, and SCTP

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
 
 func requireRoot(t *testing.T) {
@@ -86,7 +88,7 @@ func expectResults(t *testing.T, probes []Probe, res []bool, want func(Probe) bo
 // ownNetns lists the namespaces whose names start with prefix.
 func ownNetns(t *testing.T, prefix string) []string {
 	t.Helper()
-	entries, err := os.ReadDir(netnsDir)
+	entries, err := os.ReadDir(netns.Dir)
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
 
 // linkLocalWait bounds how long build waits for a pod's eth0 to get its
@@ -17,7 +19,7 @@ func (c *Cluster) readLinkLocal(p *pod) error {
 	deadline := time.Now().Add(linkLocalWait)
 	for {
 		var ll netip.Addr
-		err := inNetns(netnsPath(p.netns), func() error {
+		err := netns.InNetns(netns.Path(p.netns), func() error {
 			ifi, err := net.InterfaceByName("eth0")
 			if err != nil {
 				return err

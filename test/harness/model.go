@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
 
 // maxPodsPerNode keeps pod addresses within .10 ... .254.
@@ -27,7 +29,7 @@ func newModel(t TB, cfg Config) (*Cluster, error) {
 	if !cfg.IPv4 && !cfg.IPv6 {
 		return nil, errors.New("neither IPv4 nor IPv6 enabled")
 	}
-	id, err := newClusterID()
+	id, err := netns.NewID("")
 	if err != nil {
 		return nil, err
 	}

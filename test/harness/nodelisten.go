@@ -2,8 +2,9 @@ package harness
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
+
+	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
 
 // ListenOnNode opens a TCP listener on port in the node's namespace, on every address of the node (its fabric
@@ -14,18 +15,14 @@ func (c *Cluster) ListenOnNode(node string, port int32) error {
 	if !ok {
 		return fmt.Errorf("listen on node %q: unknown node", node)
 	}
-	err := inNetns(netnsPath(n.netns), func() error {
-		ln, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
-		if err != nil {
-			return err
-		}
-		c.addCloser(ln)
-		go acceptLoop(ln)
-		return nil
-	})
+	if port < 0 || port > 65535 {
+		return fmt.Errorf("listen on node %s: bad port %d", node, port)
+	}
+	l, err := netns.Listen(netns.Path(n.netns), netns.ListenSpec{TCP: []uint16{uint16(port)}})
 	if err != nil {
 		return fmt.Errorf("listen on node %s (netns %s) port %d: %w", node, n.netns, port, err)
 	}
+	c.addCloser(l)
 	return nil
 }
 

@@ -1,19 +1,14 @@
 package harness
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"errors"
 	"fmt"
-	"net"
 	"net/netip"
-	"os"
 	"sync"
-	"syscall"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
 
 // maxParallelProbes bounds how many probes Run has in flight.
@@ -96,117 +91,35 @@ func (c *Cluster) probe(ctx context.Context, fromNS, to string, proto corev1.Pro
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	path := netnsPath(fromNS)
+	path := netns.Path(fromNS)
 	ap := netip.AddrPortFrom(addr, uint16(port))
 	var err error
 	switch proto {
 	case corev1.ProtocolTCP, "":
-		err = probeTCP(ctx, path, ap)
+		err = netns.ProbeTCP(ctx, path, ap)
 	case corev1.ProtocolUDP:
-		err = probeUDP(ctx, path, ap)
+		err = netns.ProbeUDP(ctx, path, ap)
 	case corev1.ProtocolSCTP:
 		err = probeSCTP(ctx, path, dst, ap)
 	default:
 		err = fmt.Errorf("unknown protocol %q", proto)
 	}
-	if err != nil && !blocked(err) {
+	if err != nil && !netns.Blocked(err) {
 		c.t.Logf("harness: probe %s -> %s (%s) %s/%d: %v", fromNS, to, ap, proto, port, err)
 	}
 	return err == nil
 }
 
-// errNotListening is an ordinary "did not connect" outcome.
-var errNotListening = errors.New("destination does not listen on that port")
-
-// blocked tells whether err is an ordinary failure to connect (dropped,
-// rejected, refused, no listener) rather than a fault of the harness.
-func blocked(err error) bool {
-	for _, e := range []error{
-		context.DeadlineExceeded, context.Canceled, os.ErrDeadlineExceeded,
-		errNotListening,
-		syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ETIMEDOUT,
-		syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.EACCES, syscall.EPERM,
-	} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
-}
-
-// probeTCP connects from the netns at path; the dial happens on the thread
-// that entered the namespace.
-func probeTCP(ctx context.Context, path string, dst netip.AddrPort) error {
-	var derr error
-	err := inNetns(path, func() error {
-		var d net.Dialer
-		conn, err := d.DialContext(ctx, "tcp", dst.String())
-		if err != nil {
-			derr = err
-			return nil
-		}
-		conn.Close()
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return derr
-}
-
-// probeUDP sends a random nonce and waits for the echo.
-func probeUDP(ctx context.Context, path string, dst netip.AddrPort) error {
-	var conn *net.UDPConn
-	err := inNetns(path, func() error {
-		var err error
-		conn, err = net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(dst))
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	}
-	nonce := make([]byte, 16)
-	rand.Read(nonce)
-	if _, err := conn.Write(nonce); err != nil {
-		return err
-	}
-	buf := make([]byte, 64)
-	for {
-		n, err := conn.Read(buf)
-		if err != nil {
-			return err
-		}
-		if bytes.Equal(buf[:n], nonce) {
-			return nil
-		}
-	}
-}
-
-// probeSCTP sends an INIT from a raw socket in the netns at path and waits
-// for dst's raw receiver to see it.
+// probeSCTP sends an INIT from the netns at path to dst's address ap and
+// waits for dst's raw receiver to see it; a port dst does not declare is
+// not listening.
 func probeSCTP(ctx context.Context, path string, dst *pod, ap netip.AddrPort) error {
-	rx := dst.sctpRx[0]
+	if !dst.sctp[int32(ap.Port())] {
+		return netns.ErrNotListening
+	}
+	fam := 4
 	if ap.Addr().Is6() {
-		rx = dst.sctpRx[1]
+		fam = 6
 	}
-	if rx == nil || !dst.sctp[int32(ap.Port())] {
-		return errNotListening
-	}
-	k, seen := rx.expect(ap.Port())
-	defer rx.forget(k)
-	if err := inNetns(path, func() error { return sendSCTPInit(ap.Addr(), k) }); err != nil {
-		return err
-	}
-	select {
-	case <-seen:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return netns.ProbeSCTP(ctx, path, dst.listeners.SCTP(fam), ap)
 }

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
 
 // ProbeAddr probes an arbitrary address from pod from ("namespace/name"):
@@ -27,13 +29,13 @@ func (c *Cluster) ProbeAddr(ctx context.Context, from string, dst netip.AddrPort
 	ap := netip.AddrPortFrom(dst.Addr().WithZone(zone), dst.Port())
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	path := netnsPath(src.netns)
+	path := netns.Path(src.netns)
 	var err error
 	switch proto {
 	case corev1.ProtocolTCP, "":
-		err = probeTCP(ctx, path, ap)
+		err = netns.ProbeTCP(ctx, path, ap)
 	case corev1.ProtocolUDP:
-		err = probeUDP(ctx, path, ap)
+		err = netns.ProbeUDP(ctx, path, ap)
 	case corev1.ProtocolSCTP:
 		owner := c.podByAddr(dst.Addr().WithZone(""))
 		if owner == nil {
@@ -44,7 +46,7 @@ func (c *Cluster) ProbeAddr(ctx context.Context, from string, dst netip.AddrPort
 	default:
 		err = fmt.Errorf("unknown protocol %q", proto)
 	}
-	if err != nil && !blocked(err) {
+	if err != nil && !netns.Blocked(err) {
 		c.t.Logf("harness: probe %s -> %s %s: %v", from, ap, proto, err)
 	}
 	return err == nil

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
 
 // svcTable is the table AddService programs in a node namespace, once per
@@ -71,7 +73,7 @@ func (c *Cluster) AddService(nodeName string, vip netip.AddrPort, backend string
 	src := strings.Replace(dst, "daddr", "saddr", 1)
 	fmt.Fprintf(&nftText, "add rule %s %s postrouting ct status dnat %s %s %s %s masquerade\n",
 		nftFam, svcTable, src, bip, dst, bip)
-	if _, err := execIn(n.netns, nftText.String(), "nft", "-f", "-"); err != nil {
+	if _, err := netns.Exec(n.netns, nftText.String(), "nft", "-f", "-"); err != nil {
 		return fmt.Errorf("add service %s -> %s on node %s: %w", vip, target, nodeName, err)
 	}
 
@@ -96,7 +98,7 @@ func (c *Cluster) AddService(nodeName string, vip netip.AddrPort, backend string
 	if c.cfg.Topology == Bridge && b.node == n {
 		lines = append(lines, fmt.Sprintf("link set dev %s type bridge_slave hairpin on", b.hostIf))
 	}
-	if err := ipBatch(n.netns, lines); err != nil {
+	if err := netns.Batch(n.netns, lines); err != nil {
 		return fmt.Errorf("add service %s -> %s on node %s: %w", vip, target, nodeName, err)
 	}
 	return nil

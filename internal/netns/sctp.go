@@ -1,4 +1,4 @@
-package harness
+package netns
 
 import (
 	"encoding/binary"
@@ -16,7 +16,7 @@ import (
 
 // The kernel has no SCTP sockets, so SCTP is probed with raw IP sockets of
 // protocol 132: the source sends a lone INIT chunk whose initiate tag is a
-// nonce, and a raw socket in the destination pod reports which nonces
+// nonce, and a raw socket in the destination namespace reports which nonces
 // arrived for which destination port.
 
 const ipprotoSCTP = 132
@@ -64,9 +64,9 @@ type sctpKey struct {
 	nonce uint32
 }
 
-// sctpReceiver reads every SCTP packet arriving in one namespace for one
-// address family.
-type sctpReceiver struct {
+// SCTPReceiver reads every SCTP packet arriving in one namespace for one
+// address family and wakes the ProbeSCTP calls waiting for them.
+type SCTPReceiver struct {
 	family int
 	f      *os.File
 
@@ -74,14 +74,15 @@ type sctpReceiver struct {
 	waiters map[sctpKey]chan struct{}
 }
 
-// newSCTPReceiver opens the raw socket; call it inside the target netns.
-func newSCTPReceiver(family int) (*sctpReceiver, error) {
+// NewSCTPReceiver opens the raw socket; call it inside the target netns
+// (InNetns), then run Loop in a goroutine. Listen does both.
+func NewSCTPReceiver(family int) (*SCTPReceiver, error) {
 	fd, err := rawSCTPSocket(family, unix.SOCK_NONBLOCK)
 	if err != nil {
 		return nil, fmt.Errorf("sctp receiver: %w", err)
 	}
 	// A non-blocking fd gives a pollable *os.File: Close wakes up Read.
-	return &sctpReceiver{
+	return &SCTPReceiver{
 		family:  family,
 		f:       os.NewFile(uintptr(fd), fmt.Sprintf("sctp-raw-v%d", family)),
 		waiters: map[sctpKey]chan struct{}{},
@@ -100,9 +101,11 @@ func rawSCTPSocket(family, flags int) (int, error) {
 	return fd, nil
 }
 
-func (r *sctpReceiver) Close() error { return r.f.Close() }
+// Close closes the socket; Loop returns.
+func (r *SCTPReceiver) Close() error { return r.f.Close() }
 
-func (r *sctpReceiver) loop() {
+// Loop reads packets until the receiver is closed.
+func (r *SCTPReceiver) Loop() {
 	buf := make([]byte, 65536)
 	for {
 		n, err := r.f.Read(buf)
@@ -141,7 +144,7 @@ func (r *sctpReceiver) loop() {
 
 // expect registers interest in an INIT to port and returns its nonce and a
 // channel that receives once that packet has arrived.
-func (r *sctpReceiver) expect(port uint16) (sctpKey, <-chan struct{}) {
+func (r *SCTPReceiver) expect(port uint16) (sctpKey, <-chan struct{}) {
 	ch := make(chan struct{}, 1)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -155,7 +158,7 @@ func (r *sctpReceiver) expect(port uint16) (sctpKey, <-chan struct{}) {
 	}
 }
 
-func (r *sctpReceiver) forget(k sctpKey) {
+func (r *SCTPReceiver) forget(k sctpKey) {
 	r.mu.Lock()
 	delete(r.waiters, k)
 	r.mu.Unlock()
