@@ -6,12 +6,13 @@ import (
 	"testing"
 )
 
-// The pure core (IR, builder, compiler, nft model) must depend on no client-go, controller-runtime or netlink
-// (transitively); kernelOnly below says who may import the netlink libraries at all.
+// The pure core (IR, builder, compiler, evaluator, nft model) must depend on no client-go, controller-runtime or
+// netlink (transitively); kernelOnly below says who may import the netlink libraries at all.
 var forbidden = map[string][]string{
 	"github.com/nftpolicy/nftpolicy/compiler/ir":    {"k8s.io/", "sigs.k8s.io/controller-runtime", "github.com/google/nftables", "github.com/mdlayher/netlink"},
 	"github.com/nftpolicy/nftpolicy/compiler":       {"k8s.io/client-go", "sigs.k8s.io/controller-runtime", "github.com/google/nftables", "github.com/mdlayher/netlink"},
 	"github.com/nftpolicy/nftpolicy/compiler/build": {"k8s.io/client-go", "sigs.k8s.io/controller-runtime", "github.com/google/nftables", "github.com/mdlayher/netlink"},
+	"github.com/nftpolicy/nftpolicy/compiler/eval":  {"k8s.io/", "sigs.k8s.io/", "github.com/google/nftables", "github.com/mdlayher/netlink"},
 	"github.com/nftpolicy/nftpolicy/nft":            {"k8s.io/", "sigs.k8s.io/controller-runtime", "github.com/google/nftables", "github.com/mdlayher/netlink"},
 }
 

@@ -22,4 +22,6 @@
 //	                            broadcast, hairpin through a Service VIP
 //	cases_test.go, policies_test.go, reachability_test.go
 //	                            checks of the tables themselves (no root)
+//	eval_test.go                our evaluator (compiler/eval) on the IR of every
+//	                            step against the tables (no root, no packets)
 package e2e
