@@ -1,0 +1,83 @@
+// Package labnet is the network of `nftpolicy lab`: one Kubernetes node with
+// its pods and some hosts outside the cluster, made of Linux network
+// namespaces on this machine, probed with real packets. The agent programs
+// nftables in the node's namespace (Net.NodeNetnsPath); pods and externals
+// are added and removed while the lab runs.
+//
+// It uses the primitives of internal/netns, like the static multi-node test
+// harness (test/harness), and never touches the machine's own (root)
+// network namespace: veth pairs are created inside namespaces it owns,
+// sysctls are written from a thread that has entered the target namespace.
+//
+// # Namespaces and interfaces
+//
+// A lab's id is nftp-lab-<6 hex>; every namespace name starts with it:
+//
+//	<id>-node   the node: lo, lab0 + lab0p, br0 (bridge topology), p<k>, x<k>
+//	<id>-p<k>   pod k (k counts up, never reused): lo, eth0
+//	<id>-x<k>   external host k: lo, eth0
+//
+// p<k> and x<k> are the node ends of the veth pairs whose other ends are the
+// eth0 of pod k and external k.
+//
+// # IP plan
+//
+// The node's own addresses (NodeIPs, the pods' status.hostIP) are
+// 172.31.255.1/32 and fd00:31:255::1/128 on lab0. lab0 is one end of a veth
+// pair whose other end, lab0p, also stays in the node: a dummy device would
+// do, but not every kernel has the dummy driver. Pods reach these addresses
+// through their gateway. The pod and external addresses are the caller's;
+// none may be one of these two, loopback, link-local, multicast or
+// unspecified.
+//
+// Bridge topology (like the bridge/flannel CNIs): a pod address's subnet is
+// the /24 (IPv4) or /64 (IPv6) that contains it. The first pod of a subnet
+// gives br0 that subnet's gateway, the network address + 1 (x.y.z.1/24,
+// prefix::1/64), removed again with the subnet's last pod. The pod's eth0
+// has IP/24 (IP/64) and default routes via the gateways; its veth is a port
+// of br0. A pod address that is its subnet's network, gateway or (IPv4)
+// broadcast address, or that is in use, is refused. Pods of one subnet are
+// bridged, and br_netfilter (net.bridge.bridge-nf-call-ip{,6}tables=1 in the
+// node) makes that traffic pass the inet forward hook; pods of different
+// subnets are routed by the node.
+//
+// Routed topology (like Calico or ptp), and external hosts in both
+// topologies: eth0 has IP/32 (/128), an on-link route to 169.254.1.1 and
+// default routes via 169.254.1.1 and fe80::1. The node end has
+// 169.254.1.1/32 scope link and fe80::1/64, and the node routes IP/32 (with
+// source 172.31.255.1) and IP/128 to it. In the bridge topology an
+// external address must lie outside every pod subnet (pods would look for
+// it on the bridge) and a pod's subnet must hold no external.
+//
+// A pod's eth0 has a MAC address derived from its addresses (0a:58 and the
+// IPv4 address, as the CNI bridge plugin does; IPv6-only pods 0a:59 and a
+// hash), and br0 the fixed 0a:58:ac:1f:ff:01: a pod removed and added again
+// with the same address, or a port leaving the bridge, leaves no stale
+// neighbour entry behind.
+//
+// Every namespace has DAD and rp_filter off. The node has IPv4 and IPv6
+// forwarding on and sends no ICMP redirects; pods and externals accept
+// none; br0 has multicast snooping off.
+//
+// # Listeners and probes
+//
+// Every endpoint listens on its ports with wildcard, dual-stack sockets of
+// this process: TCP accepts and closes, UDP echoes, and a raw socket per
+// family sees SCTP INITs (the kernel needs no SCTP support). Probe runs in
+// the source's namespace: a TCP connect, a UDP nonce that must come back, an
+// SCTP INIT with a correct CRC32c that the destination's raw socket must
+// see, each within Config.ProbeTimeout. Probes may run concurrently with
+// each other (hundreds at once) and with AddPod, RemovePod and AddExternal,
+// which are serialized among themselves. Removing an endpoint waits for the
+// probes running from it.
+//
+// # State and cleanup
+//
+// New creates StateRoot/<id>/ (default /run/nftpolicy-lab) holding "pid",
+// the lab process's pid; the orchestration keeps the API server's and
+// etcd's data there. Close removes the namespaces and then the directory;
+// Cleanup, for labs whose process is gone, kills the processes whose command
+// line mentions their directory, deletes their namespaces and removes the
+// directory. hack/cleanup-netns.sh (make clean-netns) sweeps every nftp-
+// namespace without looking at state.
+package labnet

@@ -1,0 +1,54 @@
+package labnet
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+)
+
+// AddExternal creates a host outside the cluster at ip: namespace
+// "<id>-x<k>" with a routed veth to the node (node end x<k>, as in the
+// routed topology, whatever the lab's topology), listening on ports. Pods
+// reach it through the node and it reaches pods through the node. Its key
+// for Probe is ip.String(). In the bridge topology ip must lie outside
+// every pod subnet.
+func (n *Net) AddExternal(ip netip.Addr, ports []Port) error {
+	if err := n.addExternal(ip, ports); err != nil {
+		return fmt.Errorf("add external %s: %w", ip, err)
+	}
+	return nil
+}
+
+func (n *Net) addExternal(ip netip.Addr, ports []Port) error {
+	ports, err := uniquePorts(ports)
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return errors.New("lab is closed")
+	}
+	if err := n.checkFree(ip); err != nil {
+		return err
+	}
+	if err := n.checkExternalIP(ip); err != nil {
+		return err
+	}
+	e := &endpoint{
+		key: ip.String(), external: true, ips: []netip.Addr{ip},
+		netns:  fmt.Sprintf("%s-x%d", n.id, n.nextExt),
+		hostIf: fmt.Sprintf("x%d", n.nextExt),
+	}
+	n.nextExt++
+	n.reserve(e)
+	if err := n.build(e, ports, routedNodeSide(e.hostIf, e.netns, "", e.ips), routedEndSide(e.ips)); err != nil {
+		n.release(e)
+		if derr := n.destroy(e, nil); derr != nil {
+			err = errors.Join(err, derr)
+		}
+		return fmt.Errorf("netns %s: %w", e.netns, err)
+	}
+	n.publish(e)
+	return nil
+}

@@ -1,0 +1,65 @@
+package labnet
+
+import "fmt"
+
+// bridgeMAC is br0's address: 0a:58 and the node's IPv4 address.
+const bridgeMAC = "0a:58:ac:1f:ff:01"
+
+// Sysctls of every namespace the lab makes: no DAD (addresses are usable at
+// once), no reverse-path filter, and endpoints ignore ICMP redirects (the
+// node must keep routing between the subnets of one bridge, not tell pods
+// to talk directly).
+var commonSysctls = [][2]string{
+	{"net.ipv6.conf.all.accept_dad", "0"},
+	{"net.ipv6.conf.default.accept_dad", "0"},
+	{"net.ipv4.conf.all.rp_filter", "0"},
+	{"net.ipv4.conf.default.rp_filter", "0"},
+}
+
+var endpointSysctls = append(commonSysctls[:len(commonSysctls):len(commonSysctls)],
+	[2]string{"net.ipv4.conf.all.accept_redirects", "0"},
+	[2]string{"net.ipv4.conf.default.accept_redirects", "0"},
+	[2]string{"net.ipv6.conf.all.accept_redirects", "0"},
+	[2]string{"net.ipv6.conf.default.accept_redirects", "0"},
+)
+
+// nodeSysctls: the node forwards both families, sends no redirects, and in
+// the bridge topology passes bridged IPv4/IPv6 through the inet hooks
+// (br_netfilter).
+func nodeSysctls(topo Topology) [][2]string {
+	kv := append(commonSysctls[:len(commonSysctls):len(commonSysctls)],
+		[2]string{"net.ipv4.ip_forward", "1"},
+		[2]string{"net.ipv6.conf.all.forwarding", "1"},
+		[2]string{"net.ipv4.conf.all.send_redirects", "0"},
+		[2]string{"net.ipv4.conf.default.send_redirects", "0"},
+	)
+	if topo == Bridge {
+		kv = append(kv,
+			[2]string{"net.bridge.bridge-nf-call-iptables", "1"},
+			[2]string{"net.bridge.bridge-nf-call-ip6tables", "1"},
+		)
+	}
+	return kv
+}
+
+// nodeLines sets up lo, lab0 with the node's addresses (lab0 is one end of
+// a veth pair whose other end, lab0p, also stays in the node: a dummy
+// device would do, but not every kernel has the dummy driver) and, in the
+// bridge topology, br0.
+func nodeLines(topo Topology) []string {
+	l := []string{
+		"link set lo up",
+		"link add lab0 type veth peer name lab0p",
+		"link set lab0p up",
+		"link set lab0 up",
+		fmt.Sprintf("addr add %s/32 dev lab0", nodeIP4),
+		fmt.Sprintf("addr add %s/128 dev lab0 nodad", nodeIP6),
+	}
+	if topo == Bridge {
+		// A fixed address: a bridge without one takes the lowest of its
+		// ports' and would change it when that port goes, leaving the pods'
+		// neighbour entries for the gateways stale.
+		l = append(l, fmt.Sprintf("link add br0 address %s type bridge mcast_snooping 0", bridgeMAC), "link set br0 up")
+	}
+	return l
+}
