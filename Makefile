@@ -18,6 +18,18 @@ export KUBEBUILDER_ASSETS ?= $(ENVTEST_ASSETS)
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z0-9_-]+:.*?##/ { printf "  %-16s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
+##@ Lab
+
+LAB_ARGS ?=
+.PHONY: lab
+lab: deps envtest ## Run the lab (root): API server, agent, pods as network namespaces, live matrix. LAB_ARGS="-f DIR" for yours.
+	$(GO) build -o $(BIN)/nftpolicy ./cmd/nftpolicy
+	$(BIN)/nftpolicy lab $(LAB_ARGS)
+
+.PHONY: lab-cleanup
+lab-cleanup: ## Remove what a crashed lab left behind (namespaces, API server processes, state).
+	$(GO) run ./cmd/nftpolicy lab --cleanup
+
 ##@ Development
 
 .PHONY: build
@@ -71,7 +83,8 @@ test: deps lint verify-manifests envtest ## Everything CI runs: lint, unit, gold
 
 .PHONY: test-unit
 test-unit: envtest ## Fast tests that need no root (builder, compiler golden text, model, manifests, config).
-	$(GO) test -count=1 ./api/... ./config/ ./compiler/build/ ./nft/ ./internal/... ./test/arch/
+	$(GO) test -count=1 ./api/... ./config/ ./compiler/build/ ./compiler/eval/ ./nft/ ./test/arch/ ./internal/lab/view/ \
+		$$($(GO) list ./internal/... | grep -v -e '/internal/lab$$' -e '/internal/labnet$$' -e '/internal/netns$$' -e '/internal/lab/view$$')
 	$(GO) test -count=1 ./compiler/ -run 'TestGolden(Deterministic|Shape)?$$'
 	$(GO) test -count=1 ./test/e2e/ -skip 'TestUpstreamSuite|TestExtraCases'
 

@@ -1,5 +1,5 @@
-// Command nftpolicy is the node agent of nftpolicy (`nftpolicy agent`) and its uninstaller (`nftpolicy
-// cleanup`).
+// Command nftpolicy is the node agent of nftpolicy (`nftpolicy agent`), its uninstaller (`nftpolicy cleanup`)
+// and the one-machine lab (`nftpolicy lab`).
 package main
 
 import (

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/nftpolicy/nftpolicy/internal/lab"
 )
 
 // Streams are the standard streams a command uses.
@@ -19,6 +21,7 @@ const usage = `nftpolicy: enforces Kubernetes NetworkPolicy with nftables, one a
 Usage:
   nftpolicy agent --node-name NAME [flags]   run the agent of one node (NAME also from $NODE_NAME)
   nftpolicy cleanup [--netns PATH]           remove table inet nftpolicy, and nothing else (uninstall)
+  nftpolicy lab [-f FILE|DIR ...] [flags]    a one-machine cluster: the agent enforcing policy on real packets
 
 Run "nftpolicy COMMAND -h" for a command's flags.
 `
@@ -51,8 +54,10 @@ func Main(ctx context.Context, args []string, s Streams) int {
 		err = runAgent(ctx, args[1:], s)
 	case "cleanup":
 		err = runCleanup(args[1:], s)
+	case "lab":
+		err = runLab(ctx, args[1:], s)
 	default:
-		err = usageError{fmt.Errorf("unknown command %q; commands: agent, cleanup", args[0])}
+		err = usageError{fmt.Errorf("unknown command %q; commands: agent, cleanup, lab", args[0])}
 	}
 	var ue usageError
 	switch {
@@ -66,13 +71,20 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	return exitError
 }
 
+// helpHeader is what -h prints above the flags, for commands with more to say than their flags.
+var helpHeader = map[string]string{"lab": lab.Usage}
+
 // parse parses args into fs; a bad flag or a stray argument is a usageError naming the command.
 func parse(fs *flag.FlagSet, args []string, s Streams) error {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(s.Out)
-			fmt.Fprintf(s.Out, "Usage of nftpolicy %s:\n", fs.Name())
+			if h, ok := helpHeader[fs.Name()]; ok {
+				fmt.Fprint(s.Out, h)
+			} else {
+				fmt.Fprintf(s.Out, "Usage of nftpolicy %s:\n", fs.Name())
+			}
 			fs.PrintDefaults()
 			return err
 		}

@@ -1,0 +1,23 @@
+package agentcmd
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/nftpolicy/nftpolicy/internal/lab"
+)
+
+// runLab runs `nftpolicy lab`.
+func runLab(ctx context.Context, args []string, s Streams) error {
+	fs := flag.NewFlagSet("lab", flag.ContinueOnError)
+	o := &lab.Options{}
+	o.Bind(fs)
+	if err := parse(fs, args, s); err != nil {
+		return err
+	}
+	if err := o.Complete(); err != nil {
+		return usageError{fmt.Errorf("nftpolicy lab: %w (see nftpolicy lab -h)", err)}
+	}
+	return lab.Run(ctx, o, s.Out, s.Err)
+}

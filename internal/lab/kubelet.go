@@ -1,0 +1,187 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/nftpolicy/nftpolicy/internal/labnet"
+)
+
+// kubelet plays scheduler and kubelet for the lab node: it binds unscheduled Pods to it, gives every Pod of the
+// node a network namespace (labnet) with its address and listeners, and writes a Running status with the
+// addresses, as a CNI and the kubelet would. Pods that leave the API server lose their namespace.
+type kubelet struct {
+	c       client.Client
+	net     *labnet.Net
+	node    string
+	nodeIPs []netip.Addr
+	alloc   *allocator
+	running map[string]runningPod // by "namespace/name"
+	// requested are the addresses the current scenario's manifests give pods.
+	requested map[string][]netip.Addr
+}
+
+type runningPod struct {
+	uid   types.UID
+	ips   []netip.Addr
+	ports []labnet.Port
+}
+
+func newKubelet(c client.Client, n *labnet.Net, node string, cidrs []netip.Prefix) *kubelet {
+	return &kubelet{c: c, net: n, node: node, nodeIPs: n.NodeIPs(), alloc: newAllocator(cidrs),
+		running: map[string]runningPod{}, requested: map[string][]netip.Addr{}}
+}
+
+// setRequested sets the addresses pods of the next scenario ask for, and reserves them.
+func (k *kubelet) setRequested(ips map[string][]netip.Addr) {
+	for _, a := range k.requested {
+		k.alloc.release(a)
+	}
+	k.requested = ips
+	for _, a := range ips {
+		k.alloc.reserve(a)
+	}
+	for _, r := range k.running { // still in use until their pods go
+		k.alloc.reserve(r.ips)
+	}
+}
+
+// sync makes the node's pods match the API server.
+func (k *kubelet) sync(ctx context.Context) error {
+	var pods corev1.PodList
+	if err := k.c.List(ctx, &pods); err != nil {
+		return fmt.Errorf("list pods: %w", err)
+	}
+	want := map[string]*corev1.Pod{}
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		if p.DeletionTimestamp != nil || p.Spec.HostNetwork || (p.Spec.NodeName != "" && p.Spec.NodeName != k.node) {
+			continue
+		}
+		want[p.Namespace+"/"+p.Name] = p
+	}
+	for key, r := range k.running {
+		if p, ok := want[key]; !ok || p.UID != r.uid || !slices.Equal(podPorts(p), r.ports) {
+			if err := k.stop(key); err != nil {
+				return err
+			}
+		}
+	}
+	for _, key := range sortedKeys(want) {
+		if err := k.start(ctx, key, want[key]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (k *kubelet) stop(key string) error {
+	r := k.running[key]
+	if err := k.net.RemovePod(key); err != nil {
+		return fmt.Errorf("pod %s: %w", key, err)
+	}
+	delete(k.running, key)
+	k.alloc.release(r.ips)
+	if req, ok := k.requested[key]; ok {
+		k.alloc.reserve(req)
+	}
+	return nil
+}
+
+// start binds, wires up and reports the pod, each step only when not done yet.
+func (k *kubelet) start(ctx context.Context, key string, p *corev1.Pod) error {
+	if p.Spec.NodeName == "" {
+		b := &corev1.Binding{
+			ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Name, UID: p.UID},
+			Target:     corev1.ObjectReference{Kind: "Node", Name: k.node},
+		}
+		if err := k.c.SubResource("binding").Create(ctx, p, b); err != nil {
+			return fmt.Errorf("pod %s: bind to node %s: %w", key, k.node, err)
+		}
+		if err := k.c.Get(ctx, client.ObjectKeyFromObject(p), p); err != nil {
+			return fmt.Errorf("pod %s: %w", key, err)
+		}
+	}
+	r, ok := k.running[key]
+	if !ok {
+		ips := k.requested[key]
+		if len(ips) == 0 {
+			var err error
+			if ips, err = k.alloc.next(); err != nil {
+				return fmt.Errorf("pod %s: %w", key, err)
+			}
+		}
+		r = runningPod{uid: p.UID, ips: ips, ports: podPorts(p)}
+		if err := k.net.AddPod(key, ips, r.ports); err != nil {
+			k.alloc.release(ips)
+			return fmt.Errorf("pod %s: %w", key, err)
+		}
+		k.running[key] = r
+	}
+	if hasStatus(p, r.ips) {
+		return nil
+	}
+	k.setStatus(p, r.ips)
+	if err := k.c.Status().Update(ctx, p); err != nil {
+		return fmt.Errorf("pod %s: write status: %w", key, err)
+	}
+	return nil
+}
+
+// hasStatus says whether the pod already shows Running with these addresses.
+func hasStatus(p *corev1.Pod, ips []netip.Addr) bool {
+	if p.Status.Phase != corev1.PodRunning || len(p.Status.PodIPs) != len(ips) {
+		return false
+	}
+	for i, a := range ips {
+		if p.Status.PodIPs[i].IP != a.String() {
+			return false
+		}
+	}
+	return true
+}
+
+func (k *kubelet) setStatus(p *corev1.Pod, ips []netip.Addr) {
+	now := metav1.Now()
+	st := corev1.PodStatus{Phase: corev1.PodRunning, StartTime: &now}
+	for _, a := range ips {
+		st.PodIPs = append(st.PodIPs, corev1.PodIP{IP: a.String()})
+	}
+	st.PodIP = st.PodIPs[0].IP
+	for _, a := range k.nodeIPs {
+		st.HostIPs = append(st.HostIPs, corev1.HostIP{IP: a.String()})
+	}
+	if len(st.HostIPs) > 0 {
+		st.HostIP = st.HostIPs[0].IP
+	}
+	for _, t := range []corev1.PodConditionType{corev1.PodScheduled, corev1.PodInitialized, corev1.ContainersReady, corev1.PodReady} {
+		st.Conditions = append(st.Conditions, corev1.PodCondition{Type: t, Status: corev1.ConditionTrue, LastTransitionTime: now})
+	}
+	p.Status = st
+}
+
+// endpoints returns the running pods as probe endpoints, sorted by key.
+func (k *kubelet) endpoints() []endpoint {
+	out := make([]endpoint, 0, len(k.running))
+	for _, key := range sortedKeys(k.running) {
+		r := k.running[key]
+		out = append(out, endpoint{name: key, ips: r.ips, ports: r.ports})
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

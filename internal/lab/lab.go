@@ -1,0 +1,242 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/nftpolicy/nftpolicy/controllers"
+	"github.com/nftpolicy/nftpolicy/examples"
+	"github.com/nftpolicy/nftpolicy/internal/labnet"
+)
+
+// NodeName is the lab node's name: every pod runs there.
+const NodeName = "nftpolicy-lab"
+
+// ErrMismatch is returned (wrapped) when an observed verdict differs from the expected one.
+var ErrMismatch = errors.New("observed verdicts differ from the expected ones")
+
+// lab is one running lab.
+type lab struct {
+	o         *Options
+	out, log  io.Writer
+	term      terminal
+	net       *labnet.Net
+	api       *apiServer
+	c         client.Client
+	kubelet   *kubelet
+	reps      *reports
+	externals []endpoint
+	ports     []labnet.Port // --ports × --protocols, nil: each destination's own
+	assets    string        // kube-apiserver and etcd
+
+	stopAgent       func() error
+	wroteKubeconfig string // removed on exit
+}
+
+// Run runs `nftpolicy lab` with o until it is done (--once, --cleanup) or ctx ends; everything it made is removed
+// before it returns. Progress and logs go to stderr, the matrix and results to stdout.
+func Run(ctx context.Context, o *Options, stdout, stderr io.Writer) (err error) {
+	if err := o.Complete(); err != nil {
+		return err
+	}
+	if o.Cleanup {
+		return labnet.Cleanup(o.StateRoot, stdout)
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("nftpolicy lab needs root: it creates network namespaces and programs nftables in them " +
+			"(it never changes this machine's own network namespace); try: sudo make lab")
+	}
+	scs, err := loadScenarios(o.Files, o.Once)
+	if err != nil {
+		return err
+	}
+	exts := o.Externals
+	if len(o.Files) == 0 && len(exts) == 0 {
+		for _, s := range examples.LabDemoExternals {
+			exts = append(exts, netip.MustParseAddr(s))
+		}
+	}
+	if err := checkExternals(exts, scs); err != nil {
+		return err
+	}
+	assets, err := findAssets(ctx, o.Assets, stderr)
+	if err != nil {
+		return err
+	}
+	l := &lab{o: o, out: stdout, log: stderr, term: detectTerminal(stdout), reps: newReports(), assets: assets}
+	for _, p := range o.Ports {
+		for _, proto := range o.Protocols {
+			l.ports = append(l.ports, labnet.Port{Proto: proto, Number: p})
+		}
+	}
+	sortPorts(l.ports)
+	defer func() {
+		if cerr := l.teardown(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}()
+	t0 := time.Now()
+	if err := l.start(ctx, exts, scs); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "lab: node %s (%s topology, netns %s) and API server up in %s\n", NodeName, o.Topology,
+		l.net.NodeNetnsPath(), time.Since(t0).Round(time.Millisecond))
+	if o.Once {
+		return l.runOnce(ctx, scs)
+	}
+	return l.runLive(ctx, scs[0], t0)
+}
+
+// start makes the node, the API server, the external hosts and the agent.
+func (l *lab) start(ctx context.Context, exts []netip.Addr, scs []*scenario) error {
+	var err error
+	if l.net, err = labnet.New(labnet.Config{Topology: l.o.Topology, ProbeTimeout: l.o.ProbeTimeout, StateRoot: l.o.StateRoot}); err != nil {
+		return fmt.Errorf("lab node: %w", err)
+	}
+	logw := io.Discard
+	if l.o.Verbose {
+		logw = l.log
+	}
+	if l.api, err = startAPIServer(l.assets, l.net.StateDir(), logw); err != nil {
+		return err
+	}
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if l.c, err = client.New(l.api.cfg, client.Options{Scheme: scheme}); err != nil {
+		return fmt.Errorf("client of the lab's API server: %w", err)
+	}
+	if err := l.createNode(ctx); err != nil {
+		return err
+	}
+	l.kubelet = newKubelet(l.c, l.net, NodeName, l.o.PodCIDRs)
+	extPorts := l.ports
+	if extPorts == nil {
+		extPorts = unionPorts(scs)
+	}
+	for _, a := range exts {
+		if err := l.net.AddExternal(a, extPorts); err != nil {
+			return fmt.Errorf("external host %s: %w", a, err)
+		}
+		l.externals = append(l.externals, endpoint{name: a.String(), ips: []netip.Addr{a}, ports: extPorts, external: true})
+	}
+	return l.startAgent(ctx)
+}
+
+func (l *lab) createNode(ctx context.Context) error {
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: NodeName, Labels: map[string]string{"kubernetes.io/hostname": NodeName}}}
+	if err := l.c.Create(ctx, n); err != nil {
+		return fmt.Errorf("create Node %s: %w", NodeName, err)
+	}
+	for _, a := range l.net.NodeIPs() {
+		n.Status.Addresses = append(n.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeInternalIP, Address: a.String()})
+	}
+	n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue,
+		LastHeartbeatTime: metav1.Now(), LastTransitionTime: metav1.Now()}}
+	if err := l.c.Status().Update(ctx, n); err != nil {
+		return fmt.Errorf("status of Node %s: %w", NodeName, err)
+	}
+	return nil
+}
+
+// agentLog sets controller-runtime's logger once per process (tests run several labs).
+var agentLog sync.Once
+
+// startAgent runs the agent of controllers, as `nftpolicy agent --node-name nftpolicy-lab --netns ...` would.
+func (l *lab) startAgent(ctx context.Context) error {
+	agentLog.Do(func() {
+		if l.o.Verbose {
+			ctrl.SetLogger(zap.New(zap.WriteTo(l.log)))
+		} else {
+			ctrl.SetLogger(logr.Discard())
+		}
+	})
+	agent, err := controllers.New(l.api.cfg, controllers.Options{
+		NodeName: NodeName, NetnsPath: l.net.NodeNetnsPath(), OnSync: l.reps.onSync,
+	})
+	if err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
+	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 1)
+	go func() { done <- agent.Start(actx) }()
+	l.stopAgent = func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			return errors.New("the agent did not stop within 30s")
+		}
+	}
+	return nil
+}
+
+// teardown stops the agent and the API server and removes the namespaces and the state directory.
+func (l *lab) teardown() error {
+	var errs []error
+	if l.stopAgent != nil {
+		if err := l.stopAgent(); err != nil {
+			errs = append(errs, fmt.Errorf("stop the agent: %w", err))
+		}
+	}
+	if l.api != nil {
+		errs = append(errs, l.api.stop())
+	}
+	if l.net != nil {
+		errs = append(errs, l.net.Close())
+	}
+	if l.wroteKubeconfig != "" {
+		if err := os.Remove(l.wroteKubeconfig); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkExternals rejects external hosts that are a pod's address.
+func checkExternals(exts []netip.Addr, scs []*scenario) error {
+	for _, s := range scs {
+		for key, ips := range s.ips {
+			for _, a := range ips {
+				if slices.Contains(exts, a) {
+					return fmt.Errorf("scenario %s: pod %s has address %s, which is also an --external host", s.name, key, a)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// unionPorts are the ports any pod of the scenarios declares: what external hosts listen on.
+func unionPorts(scs []*scenario) []labnet.Port {
+	var out []labnet.Port
+	for _, s := range scs {
+		for _, p := range s.objs.Pods {
+			for _, pt := range podPorts(p) {
+				if !slices.Contains(out, pt) {
+					out = append(out, pt)
+				}
+			}
+		}
+	}
+	sortPorts(out)
+	return out
+}

@@ -1,0 +1,171 @@
+package lab
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nftpolicy/nftpolicy/internal/labnet"
+	"github.com/nftpolicy/nftpolicy/nft/kernel"
+)
+
+// These tests run whole labs: root, network namespaces and envtest's binaries (make envtest) are required, and
+// their absence fails the test, never skips it.
+
+func requireLab(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("the lab needs root (CI runs as root)")
+	}
+}
+
+// runOnce runs `nftpolicy lab --once -o json` with o and returns the probes by
+// "scenario from>to proto/port IPvN",
+// the summary line and Run's error.
+func runOnce(t *testing.T, o Options) (map[string]jsonProbe, string, error) {
+	t.Helper()
+	requireLab(t)
+	o.Once, o.Output = true, "json"
+	o.StateRoot = t.TempDir()
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var out, log bytes.Buffer
+	start := time.Now()
+	err := Run(ctx, &o, &out, &log)
+	t.Logf("lab ran in %s; its log:\n%s", time.Since(start).Round(time.Millisecond), log.String())
+	probes := map[string]jsonProbe{}
+	var summary string
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "{") {
+			if summary != "" {
+				t.Fatalf("a second non-JSON line %q after %q", line, summary)
+			}
+			summary = line
+			continue
+		}
+		if summary != "" {
+			t.Fatalf("JSON after the summary line: %s", line)
+		}
+		var p jsonProbe
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			t.Fatalf("bad JSON line %q: %v", line, err)
+		}
+		fam := "IPv4"
+		if strings.Contains(p.FromIP, ":") {
+			fam = "IPv6"
+		}
+		k := p.Scenario + " " + p.From + ">" + p.To + " " + p.Protocol + "/" + itoa(p.Port) + " " + fam
+		if _, dup := probes[k]; dup {
+			t.Fatalf("probe %s printed twice", k)
+		}
+		probes[k] = p
+	}
+	// Nothing may be left behind.
+	if left, _ := filepath.Glob(filepath.Join(o.StateRoot, "*")); len(left) > 0 {
+		t.Errorf("the lab left %v behind", left)
+	}
+	if left, _ := filepath.Glob("/run/netns/nftp-lab-*"); len(left) > 0 {
+		t.Errorf("network namespaces left behind: %v", left)
+	}
+	return probes, summary, err
+}
+
+func itoa(n uint16) string { return strconv.Itoa(int(n)) }
+
+// want is one expectation written from the NetworkPolicy spec, not from our evaluator.
+type want struct {
+	key   string // as runOnce indexes probes
+	allow bool
+}
+
+func check(t *testing.T, probes map[string]jsonProbe, wants []want) {
+	t.Helper()
+	for _, w := range wants {
+		p, ok := probes[w.key]
+		if !ok {
+			t.Errorf("no probe %s", w.key)
+			continue
+		}
+		if p.Observed != verdict(w.allow) || p.Expected != verdict(w.allow) {
+			t.Errorf("%s: observed %s, expected (evaluator) %s; the spec says %s", w.key, p.Observed, p.Expected, verdict(w.allow))
+		}
+	}
+}
+
+// TestOnceDemo runs the built-in demo and checks the verdicts its comments promise, per topology.
+func TestOnceDemo(t *testing.T) {
+	for _, topo := range []labnet.Topology{labnet.Bridge, labnet.Routed} {
+		t.Run(string(topo), func(t *testing.T) {
+			probes, summary, err := runOnce(t, Options{Topology: topo})
+			if err != nil {
+				t.Fatalf("lab: %v", err)
+			}
+			// 5 pods and 2 externals.
+			const fe, web, db, debug, prom = "shop/frontend", "shop/web", "shop/db", "tools/debug", "monitoring/prometheus"
+			k := func(from, to, port string) string { return "demo " + from + ">" + to + " TCP/" + port + " IPv4" }
+			check(t, probes, []want{
+				{k(fe, web, "8080"), true},     // web-from-frontend: named port http, team=shop and role=frontend
+				{k(debug, web, "8080"), false}, // role=frontend, but namespace tools is not team=shop
+				{k(fe, web, "9090"), false},    // 9090 only from monitoring
+				{k(prom, web, "9090"), true},   // web-from-monitoring: namespace selector
+				{k(prom, web, "8080"), false},
+				{k(web, db, "5432"), true}, // db-from-web
+				{k(fe, db, "5432"), false},
+				{k(db, web, "8080"), false},
+				{k("192.0.2.10", fe, "80"), true},   // ipBlock 192.0.2.0/24
+				{k("192.0.2.200", fe, "80"), false}, // ... except 192.0.2.128/25
+				{k("192.0.2.10", web, "8080"), false},
+				{k(web, fe, "80"), false},    // default-deny: no policy admits pods to frontend
+				{k(fe, debug, "8000"), true}, // tools is not isolated
+				{k("192.0.2.200", debug, "8000"), true},
+				{k(db, "192.0.2.200", "5432"), true}, // no egress policy anywhere
+				{k(web, prom, "9090"), true},
+			})
+			if !strings.HasSuffix(summary, " 0 failed") {
+				t.Errorf("summary %q, want no failures", summary)
+			}
+		})
+	}
+}
+
+// TestOnceReportsMismatch deletes the agent's table after it synced: every probe the policies deny now passes,
+// and the lab must say so.
+func TestOnceReportsMismatch(t *testing.T) {
+	hook := func(netns string) error {
+		conn, err := kernel.Open(netns)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		return conn.Delete()
+	}
+	probes, summary, err := runOnce(t, Options{Hooks: Hooks{AfterSync: hook}})
+	if !errors.Is(err, ErrMismatch) {
+		t.Fatalf("lab returned %v, want ErrMismatch", err)
+	}
+	mismatched := 0
+	for k, p := range probes {
+		if p.Observed != p.Expected {
+			mismatched++
+			if p.Observed != "allow" {
+				t.Errorf("%s: observed %s with no table at all", k, p.Observed)
+			}
+		}
+	}
+	if mismatched == 0 || summary != itoa(uint16(len(probes)-mismatched))+" passed, "+itoa(uint16(mismatched))+" failed" {
+		t.Errorf("summary %q with %d of %d probes mismatched", summary, mismatched, len(probes))
+	}
+}
