@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os/signal"
+	"syscall"
 
 	"github.com/nftpolicy/nftpolicy/internal/lab"
 )
@@ -19,5 +21,8 @@ func runLab(ctx context.Context, args []string, s Streams) error {
 	if err := o.Complete(); err != nil {
 		return usageError{fmt.Errorf("nftpolicy lab: %w (see nftpolicy lab -h)", err)}
 	}
+	// A closed terminal (SIGHUP) ends the lab like Ctrl-C, so that it still removes what it made.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
+	defer stop()
 	return lab.Run(ctx, o, s.Out, s.Err)
 }

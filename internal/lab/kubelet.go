@@ -164,8 +164,14 @@ func (k *kubelet) setStatus(p *corev1.Pod, ips []netip.Addr) {
 	for _, t := range []corev1.PodConditionType{corev1.PodScheduled, corev1.PodInitialized, corev1.ContainersReady, corev1.PodReady} {
 		st.Conditions = append(st.Conditions, corev1.PodCondition{Type: t, Status: corev1.ConditionTrue, LastTransitionTime: now})
 	}
+	for _, c := range p.Spec.Containers {
+		st.ContainerStatuses = append(st.ContainerStatuses, corev1.ContainerStatus{Name: c.Name, Image: c.Image,
+			Ready: true, Started: ptr(true), State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}})
+	}
 	p.Status = st
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // endpoints returns the running pods as probe endpoints, sorted by key.
 func (k *kubelet) endpoints() []endpoint {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -56,7 +57,7 @@ func Run(ctx context.Context, o *Options, stdout, stderr io.Writer) (err error) 
 		return err
 	}
 	if o.Cleanup {
-		return labnet.Cleanup(o.StateRoot, stdout)
+		return cleanup(o, stdout)
 	}
 	if os.Geteuid() != 0 {
 		return errors.New("nftpolicy lab needs root: it creates network namespaces and programs nftables in them " +
@@ -239,4 +240,17 @@ func unionPorts(scs []*scenario) []labnet.Port {
 	}
 	sortPorts(out)
 	return out
+}
+
+// cleanup removes what crashed labs left, and the shared kubeconfig once no lab is left to use it.
+func cleanup(o *Options, w io.Writer) error {
+	err := labnet.Cleanup(o.StateRoot, w)
+	if live, _ := filepath.Glob(filepath.Join(o.StateRoot, "nftp-lab-*")); len(live) == 0 {
+		if rerr := os.Remove(o.Kubeconfig); rerr == nil {
+			fmt.Fprintf(w, "removed %s\n", o.Kubeconfig)
+		} else if !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
+	}
+	return err
 }
