@@ -26,6 +26,8 @@ type kubelet struct {
 	running map[string]runningPod // by "namespace/name"
 	// requested are the addresses the current scenario's manifests give pods.
 	requested map[string][]netip.Addr
+	// extraPorts are listened on by every pod besides its container ports (--ports × --protocols).
+	extraPorts []labnet.Port
 }
 
 type runningPod struct {
@@ -34,9 +36,25 @@ type runningPod struct {
 	ports []labnet.Port
 }
 
-func newKubelet(c client.Client, n *labnet.Net, node string, cidrs []netip.Prefix) *kubelet {
-	return &kubelet{c: c, net: n, node: node, nodeIPs: n.NodeIPs(), alloc: newAllocator(cidrs),
-		running: map[string]runningPod{}, requested: map[string][]netip.Addr{}}
+// newKubelet returns the kubelet of node. Pods listen on extraPorts besides their own; no pod is given an
+// address in reserved (the external hosts').
+func newKubelet(c client.Client, n *labnet.Net, node string, cidrs []netip.Prefix, extraPorts []labnet.Port, reserved []netip.Addr) *kubelet {
+	k := &kubelet{c: c, net: n, node: node, nodeIPs: n.NodeIPs(), alloc: newAllocator(cidrs),
+		running: map[string]runningPod{}, requested: map[string][]netip.Addr{}, extraPorts: extraPorts}
+	k.alloc.reserve(reserved)
+	return k
+}
+
+// listenPorts are what pod p listens on: its container ports and the extra ones.
+func (k *kubelet) listenPorts(p *corev1.Pod) []labnet.Port {
+	ps := podPorts(p)
+	for _, e := range k.extraPorts {
+		if !slices.Contains(ps, e) {
+			ps = append(ps, e)
+		}
+	}
+	sortPorts(ps)
+	return ps
 }
 
 // setRequested sets the addresses pods of the next scenario ask for, and reserves them.
@@ -68,7 +86,7 @@ func (k *kubelet) sync(ctx context.Context) error {
 		want[p.Namespace+"/"+p.Name] = p
 	}
 	for key, r := range k.running {
-		if p, ok := want[key]; !ok || p.UID != r.uid || !slices.Equal(podPorts(p), r.ports) {
+		if p, ok := want[key]; !ok || p.UID != r.uid || !slices.Equal(k.listenPorts(p), r.ports) {
 			if err := k.stop(key); err != nil {
 				return err
 			}
@@ -118,7 +136,7 @@ func (k *kubelet) start(ctx context.Context, key string, p *corev1.Pod) error {
 				return fmt.Errorf("pod %s: %w", key, err)
 			}
 		}
-		r = runningPod{uid: p.UID, ips: ips, ports: podPorts(p)}
+		r = runningPod{uid: p.UID, ips: ips, ports: k.listenPorts(p)}
 		if err := k.net.AddPod(key, ips, r.ports); err != nil {
 			k.alloc.release(ips)
 			return fmt.Errorf("pod %s: %w", key, err)

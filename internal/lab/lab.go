@@ -127,7 +127,7 @@ func (l *lab) start(ctx context.Context, exts []netip.Addr, scs []*scenario) err
 	if err := l.createNode(ctx); err != nil {
 		return err
 	}
-	l.kubelet = newKubelet(l.c, l.net, NodeName, l.o.PodCIDRs)
+	l.kubelet = newKubelet(l.c, l.net, NodeName, l.o.PodCIDRs, l.ports, exts)
 	extPorts := l.ports
 	if extPorts == nil {
 		extPorts = unionPorts(scs)

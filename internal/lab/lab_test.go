@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -167,5 +169,112 @@ func TestOnceReportsMismatch(t *testing.T) {
 	}
 	if mismatched == 0 || summary != itoa(uint16(len(probes)-mismatched))+" passed, "+itoa(uint16(mismatched))+" failed" {
 		t.Errorf("summary %q with %d of %d probes mismatched", summary, mismatched, len(probes))
+	}
+}
+
+// TestOnceGenerated runs testdata/generated.yaml with three external hosts and checks every probe against a truth
+// function written by hand from the spec (see the policies' comments there), on both topologies.
+func TestOnceGenerated(t *testing.T) {
+	exts := []netip.Addr{netip.MustParseAddr("203.0.113.10"), netip.MustParseAddr("203.0.113.200"),
+		netip.MustParseAddr("10.10.1.200")}
+	for _, topo := range []labnet.Topology{labnet.Bridge, labnet.Routed} {
+		t.Run(string(topo), func(t *testing.T) {
+			probes, summary, err := runOnce(t, Options{Topology: topo, Files: []string{"testdata/generated.yaml"}, Externals: exts})
+			if err != nil {
+				t.Fatalf("lab: %v", err)
+			}
+			// 9 pods × 8 others, 3 externals each way; ports: the destination's.
+			if len(probes) < 100 {
+				t.Fatalf("only %d probes", len(probes))
+			}
+			for k, p := range probes {
+				want := verdict(generatedTruth(p.From, p.To, p.Port, p.Protocol))
+				if p.Observed != want || p.Expected != want {
+					t.Errorf("%s: observed %s, expected (evaluator) %s; the spec says %s", k, p.Observed, p.Expected, want)
+				}
+			}
+			if !strings.HasSuffix(summary, " 0 failed") {
+				t.Errorf("summary %q", summary)
+			}
+		})
+	}
+}
+
+// generatedTruth is what NetworkPolicy says about testdata/generated.yaml.
+func generatedTruth(from, to string, port uint16, proto string) bool {
+	ns := func(s string) string { n, _, _ := strings.Cut(s, "/"); return n }
+	external := !strings.Contains(from, "/")
+	tcp := proto == "TCP"
+	// beta/client may send only to 203.0.113.0/24 except .128/25 (any port), and to app=web pods on their own
+	// "http" port: alpha/web 80, beta/web 80, gamma/web 8081.
+	if from == "beta/client" {
+		switch {
+		case to == "203.0.113.10":
+		case (to == "alpha/web" || to == "beta/web") && tcp && port == 80:
+		case to == "gamma/web" && tcp && port == 8081:
+		default:
+			return false
+		}
+	}
+	switch ns(to) {
+	case "alpha": // isolated; http from namespaces env in (prod, dev); db's 5432 from alpha/api
+		if external || ns(from) == "gamma" {
+			return false
+		}
+		switch to {
+		case "alpha/web":
+			return tcp && port == 80
+		case "alpha/api":
+			return tcp && port == 8080
+		case "alpha/db":
+			return from == "alpha/api" && tcp && port == 5432
+		}
+	case "gamma": // isolated; from anywhere but 10.10.0.0/16 (every pod, and the external 10.10.1.200)
+		return external && !strings.HasPrefix(from, "10.10.")
+	}
+	return true // beta's pods and the external hosts are not isolated
+}
+
+// TestOnceScenariosAndPorts: two scenarios in one lab, the second without the first's policy; pods without
+// container ports probed on --ports × --protocols; dual-stack addresses from two pod CIDRs.
+func TestOnceScenariosAndPorts(t *testing.T) {
+	dir := t.TempDir()
+	pods := "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x, labels: {pod: a}}\nspec: {containers: [{name: c, image: i}]}\n---\n" +
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {pod: b}}\nspec: {containers: [{name: c, image: i}]}\n"
+	policy := "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: only-a-81-udp, namespace: x}\n" +
+		"spec: {podSelector: {matchLabels: {pod: b}}, ingress: [{from: [{podSelector: {matchLabels: {pod: a}}}], ports: [{port: 81, protocol: UDP}]}]}\n"
+	first, second := filepath.Join(dir, "first.yaml"), filepath.Join(dir, "second.yaml")
+	if err := os.WriteFile(first, []byte(pods+policy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(second, []byte(pods), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var o Options
+	fs := flag.NewFlagSet("lab", flag.ContinueOnError)
+	o.Bind(fs)
+	if err := fs.Parse([]string{"-f", first, "-f", second, "--ports", "80,81", "--protocols", "TCP,UDP",
+		"--pod-cidr", "10.244.0.0/16", "--pod-cidr", "fd00:10:244::/56"}); err != nil {
+		t.Fatal(err)
+	}
+	probes, summary, err := runOnce(t, o)
+	if err != nil {
+		t.Fatalf("lab: %v", err)
+	}
+	// 2 scenarios × 2 ordered pairs × 2 ports × 2 protocols × 2 families.
+	if len(probes) != 32 || summary != "32 passed, 0 failed" {
+		t.Fatalf("%d probes, summary %q; want 32, all passed", len(probes), summary)
+	}
+	for k, p := range probes {
+		want := p.Scenario == second || p.From == "x/b" || (p.Port == 81 && p.Protocol == "UDP")
+		if p.Scenario == first && p.From == "x/b" {
+			want = true // only x/b is isolated, for ingress
+		}
+		if p.Scenario == first && p.To == "x/b" {
+			want = p.Port == 81 && p.Protocol == "UDP"
+		}
+		if p.Observed != verdict(want) {
+			t.Errorf("%s: observed %s, want %s", k, p.Observed, verdict(want))
+		}
 	}
 }

@@ -192,11 +192,6 @@ func (o *Options) Complete() error {
 		if slices.Contains(o.Externals[:i], a) {
 			return fmt.Errorf("--external %s given twice", a)
 		}
-		for _, p := range o.PodCIDRs {
-			if p.Contains(a) {
-				return fmt.Errorf("--external %s is inside the pod CIDR %s", a, p)
-			}
-		}
 	}
 	return nil
 }
