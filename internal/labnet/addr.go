@@ -58,19 +58,44 @@ func bridgeSubnet(ip netip.Addr) netip.Prefix {
 // carries it while the subnet has pods.
 func gateway(s netip.Prefix) netip.Addr { return s.Addr().Next() }
 
-// checkBridgeIP refuses a pod address that is its subnet's network,
-// gateway or (IPv4) broadcast address.
+// checkBridgeIP refuses an address that is its subnet's network, gateway
+// or (IPv4) broadcast address: no pod may have one, nor an external while
+// the subnet has pods.
 func checkBridgeIP(ip netip.Addr) error {
+	s := bridgeSubnet(ip)
+	switch role := bridgeRole(ip); role {
+	case "":
+		return nil
+	case "gateway":
+		return fmt.Errorf("%s is the gateway of %s (on the node's br0)", ip, s)
+	default:
+		return fmt.Errorf("%s is the %s of %s", ip, role, s)
+	}
+}
+
+// bridgeRole names what ip is in its bridge subnet: "network address",
+// "gateway", "broadcast address" (IPv4), or "" for an ordinary host.
+func bridgeRole(ip netip.Addr) string {
 	s := bridgeSubnet(ip)
 	switch {
 	case ip == s.Addr():
-		return fmt.Errorf("%s is the network address of %s", ip, s)
+		return "network address"
 	case ip == gateway(s):
-		return fmt.Errorf("%s is the gateway of %s (on the node's br0)", ip, s)
+		return "gateway"
 	case ip.Is4() && ip == lastAddr(s):
-		return fmt.Errorf("%s is the broadcast address of %s", ip, s)
+		return "broadcast address"
 	}
-	return nil
+	return ""
+}
+
+// reservedAddrs are the addresses of subnet s that no endpoint may have
+// while s has pods: network, gateway and (IPv4) broadcast address.
+func reservedAddrs(s netip.Prefix) []netip.Addr {
+	r := []netip.Addr{s.Addr(), gateway(s)}
+	if s.Addr().Is4() {
+		r = append(r, lastAddr(s))
+	}
+	return r
 }
 
 // lastAddr is the highest address of an IPv4 prefix.

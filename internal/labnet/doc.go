@@ -45,9 +45,26 @@
 // topologies: eth0 has IP/32 (/128), an on-link route to 169.254.1.1 and
 // default routes via 169.254.1.1 and fe80::1. The node end has
 // 169.254.1.1/32 scope link and fe80::1/64, and the node routes IP/32 (with
-// source 172.31.255.1) and IP/128 to it. In the bridge topology an
-// external address must lie outside every pod subnet (pods would look for
-// it on the bridge) and a pod's subnet must hold no external.
+// source 172.31.255.1) and IP/128 to it.
+//
+// In the bridge topology an external may lie inside a pod subnet (pods at
+// 10.0.0.10-18, an external at 10.0.0.200): pods look for it on their
+// link, and br0 answers for it with its own MAC, so their packets to it
+// are routed by the node like any other. For IPv4 that is proxy ARP on br0
+// (it answers for the addresses the node routes through another
+// interface: the external's /32 beats br0's /24, and never for pods, whose
+// route is br0's own); for IPv6, proxy NDP with a proxy entry on br0 per
+// external inside a /64 with pods, added with the subnet's gateway or with
+// the external and removed with the gateway. Both answer at once
+// (proxy_delay 0), and the node handles unicast solicitations for a
+// proxied address itself (net.ipv6.conf.all.proxy_ndp) instead of
+// forwarding them. An external may not be the network, gateway or
+// broadcast address of a subnet with pods, nor a pod go where its subnet's
+// network, gateway or broadcast address is an external's. When an address
+// passes to an endpoint that the pods see with another MAC (an external
+// after a pod, a pod after an external, a pod after one whose MAC was
+// derived from another IPv4 address), the old neighbour entries for it are
+// flushed in the pods of its subnet and on br0.
 //
 // A pod's eth0 has a MAC address derived from its addresses (0a:58 and the
 // IPv4 address, as the CNI bridge plugin does; IPv6-only pods 0a:59 and a
@@ -57,7 +74,7 @@
 //
 // Every namespace has DAD and rp_filter off. The node has IPv4 and IPv6
 // forwarding on and sends no ICMP redirects; pods and externals accept
-// none; br0 has multicast snooping off.
+// none; br0 has multicast snooping off, proxy_arp and proxy_ndp on.
 //
 // # Listeners and probes
 //

@@ -10,8 +10,9 @@ import (
 // "<id>-x<k>" with a routed veth to the node (node end x<k>, as in the
 // routed topology, whatever the lab's topology), listening on ports. Pods
 // reach it through the node and it reaches pods through the node. Its key
-// for Probe is ip.String(). In the bridge topology ip must lie outside
-// every pod subnet.
+// for Probe is ip.String(). In the bridge topology ip may lie inside a pod
+// subnet (br0 answers the pods' ARP and neighbour solicitations for it),
+// but not be that subnet's network, gateway or broadcast address.
 func (n *Net) AddExternal(ip netip.Addr, ports []Port) error {
 	if err := n.addExternal(ip, ports); err != nil {
 		return fmt.Errorf("add external %s: %w", ip, err)
@@ -35,16 +36,25 @@ func (n *Net) addExternal(ip netip.Addr, ports []Port) error {
 	if err := n.checkExternalIP(ip); err != nil {
 		return err
 	}
+	if err := n.unlearn([]netip.Addr{ip}, bridgeMAC); err != nil {
+		return err
+	}
 	e := &endpoint{
 		key: ip.String(), external: true, ips: []netip.Addr{ip},
 		netns:  fmt.Sprintf("%s-x%d", n.id, n.nextExt),
 		hostIf: fmt.Sprintf("x%d", n.nextExt),
 	}
 	n.nextExt++
+	nodeSide := routedNodeSide(e.hostIf, e.netns, "", e.ips)
+	var undo []string
+	if n.cfg.Topology == Bridge && ip.Is6() && n.subnets[bridgeSubnet(ip)] > 0 {
+		nodeSide = append(nodeSide, proxyLine("add", ip))
+		undo = append(undo, proxyLine("del", ip))
+	}
 	n.reserve(e)
-	if err := n.build(e, ports, routedNodeSide(e.hostIf, e.netns, "", e.ips), routedEndSide(e.ips)); err != nil {
+	if err := n.build(e, ports, nodeSide, routedEndSide(e.ips)); err != nil {
 		n.release(e)
-		if derr := n.destroy(e, nil); derr != nil {
+		if derr := n.destroy(e, undo); derr != nil {
 			err = errors.Join(err, derr)
 		}
 		return fmt.Errorf("netns %s: %w", e.netns, err)

@@ -42,7 +42,7 @@ func TestRemoveAndReAdd(t *testing.T) {
 			wantErr(t, n.RemovePod("x/b"), "x/b", "no such pod")
 
 			// Removing x/c, the last pod of 10.2.0.0/24, takes its gateway
-			// off br0: an external may then live there.
+			// off br0; an external may take x/c's address.
 			if err := n.RemovePod("x/c"); err != nil {
 				t.Fatal(err)
 			}
@@ -71,6 +71,7 @@ func TestRejects(t *testing.T) {
 	n := newNet(t, Bridge)
 	mustAddPod(t, n, "x/a", "10.1.0.10", "fd00:1::10")
 	mustAddExternal(t, n, "192.0.2.10")
+	mustAddExternal(t, n, "192.0.2.1") // the gateway of 192.0.2.0/24, which has no pods
 	for _, c := range []struct {
 		key  string
 		ips  []string
@@ -83,7 +84,7 @@ func TestRejects(t *testing.T) {
 		{"x/bcast", []string{"10.1.0.255"}, "broadcast"},
 		{"x/dup", []string{"10.1.0.10"}, "in use"},
 		{"x/dupext", []string{"192.0.2.10"}, "in use"},
-		{"x/extnet", []string{"192.0.2.20"}, "holds external 192.0.2.10"},
+		{"x/extgw", []string{"192.0.2.20"}, "192.0.2.1, the gateway of 192.0.2.0/24 (the subnet of 192.0.2.20), is external 192.0.2.1"},
 		{"x/node", []string{"172.31.255.1"}, "node's own"},
 		{"x/ll", []string{"169.254.1.1"}, "not a unicast"},
 		{"x/lo", []string{"::1"}, "not a unicast"},
@@ -101,13 +102,15 @@ func TestRejects(t *testing.T) {
 	}
 	wantErr(t, n.AddPod("x/p", addrs("10.1.0.30"), []Port{{"ICMP", 1}}), "x/p", "protocol")
 	wantErr(t, n.AddPod("x/p", addrs("10.1.0.30"), []Port{{TCP, 0}}), "x/p", "number 0")
-	wantErr(t, n.AddExternal(netip.MustParseAddr("10.1.0.99"), nil), "10.1.0.99", "pod subnet 10.1.0.0/24")
-	wantErr(t, n.AddExternal(netip.MustParseAddr("fd00:1::99"), nil), "fd00:1::99", "pod subnet fd00:1::/64")
+	// Inside a pod subnet an external may be anything but its network,
+	// gateway or broadcast address (TestExternalInPodSubnetLifecycle).
+	wantErr(t, n.AddExternal(netip.MustParseAddr("10.1.0.1"), nil), "10.1.0.1", "gateway of 10.1.0.0/24")
+	wantErr(t, n.AddExternal(netip.MustParseAddr("fd00:1::"), nil), "fd00:1::", "network address of fd00:1::/64")
 	wantErr(t, n.AddExternal(netip.MustParseAddr("192.0.2.10"), nil), "192.0.2.10", "in use")
 	wantErr(t, n.AddExternal(netip.MustParseAddr("::ffff:192.0.2.11"), nil), "IPv4-mapped")
 
 	id := n.ID()
-	if got := labNetns(t, id); !slices.Equal(got, []string{id + "-node", id + "-p0", id + "-x0"}) {
+	if got := labNetns(t, id); !slices.Equal(got, []string{id + "-node", id + "-p0", id + "-x0", id + "-x1"}) {
 		t.Errorf("namespaces after the rejects: %v", got)
 	}
 	if got := n.Pods(); !slices.Equal(got, []string{"x/a"}) {

@@ -26,7 +26,8 @@ type Net struct {
 	nextPod int
 	nextExt int
 	used    map[netip.Addr]*endpoint // every endpoint address
-	subnets map[netip.Prefix]int     // bridge topology: pods per subnet; br0 has the gateway while > 0
+	subnets map[netip.Prefix]int     // bridge topology: pods per subnet; while > 0, br0 has its gateway and proxy entries
+	former  map[netip.Addr]string    // bridge topology: free addresses and the MAC the pods last saw at each
 
 	// epMu guards the lookup tables probes use.
 	epMu   sync.RWMutex
@@ -36,9 +37,10 @@ type Net struct {
 
 // New creates the lab: id "nftp-lab-<6 hex>", node namespace "<id>-node"
 // (ip_forward and IPv6 forwarding on, DAD off, rp_filter off, lab0 with the
-// node's addresses; bridge topology: br0 with multicast snooping off and
-// br_netfilter on), and the state directory StateRoot/<id>/ holding a file
-// "pid" with os.Getpid(). On any error it removes what it made.
+// node's addresses; bridge topology: br0 with multicast snooping off,
+// proxy ARP and proxy NDP, and br_netfilter on), and the state directory
+// StateRoot/<id>/ holding a file "pid" with os.Getpid(). On any error it
+// removes what it made.
 func New(cfg Config) (*Net, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -53,7 +55,7 @@ func New(cfg Config) (*Net, error) {
 	}
 	n := &Net{
 		cfg: cfg, id: id, node: id + "-node", stateDir: dir,
-		used: map[netip.Addr]*endpoint{}, subnets: map[netip.Prefix]int{},
+		used: map[netip.Addr]*endpoint{}, subnets: map[netip.Prefix]int{}, former: map[netip.Addr]string{},
 		byKey: map[string]*endpoint{}, byAddr: map[netip.Addr]*endpoint{},
 	}
 	if err := n.setupNode(); err != nil {
@@ -73,7 +75,13 @@ func (n *Net) setupNode() error {
 	if err := netns.SetSysctls(n.node, nodeSysctls(n.cfg.Topology)); err != nil {
 		return err
 	}
-	return netns.Batch(n.node, nodeLines(n.cfg.Topology))
+	if err := netns.Batch(n.node, nodeLines(n.cfg.Topology)); err != nil {
+		return err
+	}
+	if n.cfg.Topology == Bridge {
+		return netns.SetSysctls(n.node, bridgeSysctls)
+	}
+	return nil
 }
 
 // ID returns the lab's id, "nftp-lab-<6 hex>", the prefix of its

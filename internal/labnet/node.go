@@ -37,9 +37,27 @@ func nodeSysctls(topo Topology) [][2]string {
 		kv = append(kv,
 			[2]string{"net.bridge.bridge-nf-call-iptables", "1"},
 			[2]string{"net.bridge.bridge-nf-call-ip6tables", "1"},
+			// Unicast neighbour solicitations for a proxied address
+			// (a pod re-checking its entry for an external) arrive on
+			// br0 addressed to it: the node handles them itself only
+			// with the "all" switch, otherwise it would forward them.
+			[2]string{"net.ipv6.conf.all.proxy_ndp", "1"},
 		)
 	}
 	return kv
+}
+
+// bridgeSysctls, written once br0 exists: br0 answers the pods' ARP
+// requests for the addresses the node routes through another interface
+// (externals inside a pod subnet: their /32 beats br0's /24; never pods,
+// whose route is br0's own) and their neighbour solicitations for the
+// addresses with a proxy entry on br0 (IPv6 externals inside a pod
+// subnet), at once rather than after a random delay of up to 0.8 s.
+var bridgeSysctls = [][2]string{
+	{"net.ipv4.conf.br0.proxy_arp", "1"},
+	{"net.ipv4.neigh.br0.proxy_delay", "0"},
+	{"net.ipv6.conf.br0.proxy_ndp", "1"},
+	{"net.ipv6.neigh.br0.proxy_delay", "0"},
 }
 
 // nodeLines sets up lo, lab0 with the node's addresses (lab0 is one end of

@@ -51,22 +51,27 @@ func (n *Net) addPod(key string, ips []netip.Addr, ports []Port) error {
 			}
 		}
 	}
+	mac := podMAC(ips, n.macTaken)
+	if err := n.unlearn(ips, mac); err != nil {
+		return err
+	}
 	e := &endpoint{
-		key: key, ips: slices.Clone(ips),
+		key: key, ips: slices.Clone(ips), mac: mac,
 		netns:  fmt.Sprintf("%s-p%d", n.id, n.nextPod),
 		hostIf: fmt.Sprintf("p%d", n.nextPod),
 	}
 	n.nextPod++
-	e.mac = podMAC(ips, n.macTaken)
 	var nodeSide, endSide []string
 	var newGWs []netip.Prefix
 	if n.cfg.Topology == Bridge {
+		var proxied []netip.Addr
 		for _, ip := range ips {
 			if s := bridgeSubnet(ip); n.subnets[s] == 0 {
 				newGWs = append(newGWs, s)
+				proxied = append(proxied, n.proxiedIn(s)...)
 			}
 		}
-		nodeSide, endSide = bridgeNodeSide(e.hostIf, e.netns, e.mac, newGWs), bridgeEndSide(ips)
+		nodeSide, endSide = bridgeNodeSide(e.hostIf, e.netns, e.mac, newGWs, proxied), bridgeEndSide(ips)
 	} else {
 		nodeSide, endSide = routedNodeSide(e.hostIf, e.netns, e.mac, ips), routedEndSide(ips)
 	}
@@ -75,8 +80,13 @@ func (n *Net) addPod(key string, ips []netip.Addr, ports []Port) error {
 		n.release(e)
 		var undo []string
 		for _, s := range newGWs {
-			if n.subnets[s] == 0 && n.gatewayPresent(s) {
-				undo = append(undo, gwLine("del", s))
+			if n.subnets[s] == 0 {
+				if n.gatewayPresent(s) {
+					undo = append(undo, gwLine("del", s))
+				}
+				for _, a := range n.proxiedIn(s) {
+					undo = append(undo, proxyLine("del", a))
+				}
 			}
 		}
 		if derr := n.destroy(e, undo); derr != nil {
@@ -89,8 +99,8 @@ func (n *Net) addPod(key string, ips []netip.Addr, ports []Port) error {
 }
 
 // RemovePod waits for the probes running from the pod, closes its sockets
-// and deletes its veth and namespace (and its subnets' gateways on br0 if
-// it was their last pod).
+// and deletes its veth and namespace (and, if it was the last pod of a
+// subnet, the subnet's gateway and proxy entries on br0).
 func (n *Net) RemovePod(key string) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -107,6 +117,9 @@ func (n *Net) RemovePod(key string) error {
 		for _, ip := range e.ips {
 			if s := bridgeSubnet(ip); n.subnets[s] == 0 {
 				lines = append(lines, gwLine("del", s))
+				for _, a := range n.proxiedIn(s) {
+					lines = append(lines, proxyLine("del", a))
+				}
 			}
 		}
 	}

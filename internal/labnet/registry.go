@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 
 	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
@@ -23,29 +24,45 @@ func (n *Net) checkFree(ip netip.Addr) error {
 }
 
 // checkBridgePodIP refuses a bridge pod address that is its subnet's
-// network, gateway or broadcast address, or whose subnet holds an
-// external host.
+// network, gateway or broadcast address, or whose subnet has an external
+// host at one of those addresses. An external elsewhere in the subnet is
+// fine: br0 answers the pods' ARP and neighbour solicitations for it.
 func (n *Net) checkBridgePodIP(ip netip.Addr) error {
 	if err := checkBridgeIP(ip); err != nil {
 		return err
 	}
 	s := bridgeSubnet(ip)
-	for a, e := range n.used {
-		if e.external && s.Contains(a) {
-			return fmt.Errorf("subnet %s of %s holds %v (pods would look for it on br0)", s, ip, e)
+	for _, r := range reservedAddrs(s) {
+		if o := n.used[r]; o != nil && o.external {
+			return fmt.Errorf("%s, the %s of %s (the subnet of %s), is %v", r, bridgeRole(r), s, ip, o)
 		}
 	}
 	return nil
 }
 
-// checkExternalIP refuses an external address inside a bridge pod subnet.
+// checkExternalIP refuses, in the bridge topology, an external address
+// that is the network, gateway or broadcast address of a subnet with pods.
 func (n *Net) checkExternalIP(ip netip.Addr) error {
-	for s, pods := range n.subnets {
-		if pods > 0 && s.Contains(ip) {
-			return fmt.Errorf("%s is inside the pod subnet %s of br0 (pods would look for it on the bridge)", ip, s)
+	if n.cfg.Topology != Bridge || n.subnets[bridgeSubnet(ip)] == 0 {
+		return nil
+	}
+	return checkBridgeIP(ip)
+}
+
+// proxiedIn lists, sorted, the IPv6 externals inside the bridge subnet s:
+// br0 has a proxy entry for each of them while s has pods.
+func (n *Net) proxiedIn(s netip.Prefix) []netip.Addr {
+	var out []netip.Addr
+	if !s.Addr().Is6() {
+		return nil
+	}
+	for a, e := range n.used {
+		if e.external && s.Contains(a) {
+			out = append(out, a)
 		}
 	}
-	return nil
+	slices.SortFunc(out, netip.Addr.Compare)
+	return out
 }
 
 // macTaken tells whether a pod has the MAC address mac.
@@ -58,20 +75,73 @@ func (n *Net) macTaken(mac string) bool {
 	return false
 }
 
+// unlearn flushes, before an endpoint takes the addresses ips, the
+// neighbour entries left for them by the endpoint that had them before
+// (bridge topology) if that one's MAC differs from mac, the new one's as
+// the pods see it (a pod's own, br0's for an external): in the pods of the
+// address's subnet and in the node's br0. A pod that took over the address
+// of an external, or an external that of a pod, would otherwise stay
+// unreachable from those pods until their entries failed, for seconds.
+func (n *Net) unlearn(ips []netip.Addr, mac string) error {
+	if n.cfg.Topology != Bridge {
+		return nil
+	}
+	podLines := map[*endpoint][]string{}
+	var nodeLines []string
+	for _, ip := range ips {
+		if old, ok := n.former[ip]; !ok || old == mac {
+			continue
+		}
+		s := bridgeSubnet(ip)
+		for a, e := range n.used {
+			if !e.external && s.Contains(a) {
+				podLines[e] = append(podLines[e], fmt.Sprintf("neigh flush to %s dev eth0", ip))
+			}
+		}
+		nodeLines = append(nodeLines, fmt.Sprintf("neigh flush to %s dev br0", ip))
+	}
+	if len(nodeLines) == 0 {
+		return nil
+	}
+	for e, l := range podLines {
+		if err := netns.Batch(e.netns, l); err != nil {
+			return fmt.Errorf("forget the previous owner of %v in %v: %w", ips, e, err)
+		}
+	}
+	if err := netns.Batch(n.node, nodeLines); err != nil {
+		return fmt.Errorf("forget the previous owner of %v: %w", ips, err)
+	}
+	return nil
+}
+
+// seenMAC is the MAC the pods on br0 see at e's addresses: a pod's own,
+// br0's for an external (proxy ARP and NDP).
+func seenMAC(e *endpoint) string {
+	if e.external {
+		return bridgeMAC
+	}
+	return e.mac
+}
+
 // reserve marks e's addresses (and, for bridge pods, subnets) as used.
 func (n *Net) reserve(e *endpoint) {
 	for _, ip := range e.ips {
 		n.used[ip] = e
+		delete(n.former, ip)
 		if !e.external && n.cfg.Topology == Bridge {
 			n.subnets[bridgeSubnet(ip)]++
 		}
 	}
 }
 
-// release undoes reserve.
+// release undoes reserve and, in the bridge topology, remembers the MAC
+// the pods saw at e's addresses (unlearn).
 func (n *Net) release(e *endpoint) {
 	for _, ip := range e.ips {
 		delete(n.used, ip)
+		if n.cfg.Topology == Bridge {
+			n.former[ip] = seenMAC(e)
+		}
 		if !e.external && n.cfg.Topology == Bridge {
 			s := bridgeSubnet(ip)
 			if n.subnets[s]--; n.subnets[s] <= 0 {

@@ -50,11 +50,15 @@ func routedEndSide(ips []netip.Addr) []string {
 }
 
 // bridgeNodeSide: newGWs are the subnets that get their gateway on br0
-// now (their first pod); the node end becomes a port of br0.
-func bridgeNodeSide(hostIf, ns, mac string, newGWs []netip.Prefix) []string {
+// now (their first pod), proxied the IPv6 externals inside them; the node
+// end becomes a port of br0.
+func bridgeNodeSide(hostIf, ns, mac string, newGWs []netip.Prefix, proxied []netip.Addr) []string {
 	var l []string
 	for _, s := range newGWs {
 		l = append(l, gwLine("add", s))
+	}
+	for _, a := range proxied {
+		l = append(l, proxyLine("add", a))
 	}
 	return append(l,
 		vethLine(hostIf, ns, mac),
@@ -103,4 +107,15 @@ func gwLine(op string, s netip.Prefix) string {
 		l += " nodad"
 	}
 	return l
+}
+
+// proxyLine adds or deletes ("add", "del") br0's proxy entry for the IPv6
+// external ip: br0 then answers the pods' neighbour solicitations for it.
+// Both are idempotent ("add" replaces, "del" flushes), so that a rollback
+// need not know how far the batch got.
+func proxyLine(op string, ip netip.Addr) string {
+	if op == "add" {
+		return fmt.Sprintf("neigh replace proxy %s dev br0", ip)
+	}
+	return fmt.Sprintf("neigh flush proxy to %s dev br0", ip)
 }
