@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -204,9 +205,10 @@ func (l *lab) teardown() error {
 	if l.net != nil {
 		errs = append(errs, l.net.Close())
 	}
+	// The kubeconfig goes only while it is still ours: a second lab may have written its own since.
 	if l.wroteKubeconfig != "" {
-		if err := os.Remove(l.wroteKubeconfig); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
+		if b, err := os.ReadFile(l.wroteKubeconfig); err == nil && bytes.Equal(b, l.api.kubeconfig) {
+			errs = append(errs, os.Remove(l.wroteKubeconfig))
 		}
 	}
 	return errors.Join(errs...)
