@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,7 +80,12 @@ func runOnce(t *testing.T, o Options) (map[string]jsonProbe, string, error) {
 	if left, _ := filepath.Glob(filepath.Join(o.StateRoot, "*")); len(left) > 0 {
 		t.Errorf("the lab left %v behind", left)
 	}
-	if left, _ := filepath.Glob("/run/netns/nftp-lab-*"); len(left) > 0 {
+	// Only this lab's namespaces: other packages' tests make nftp-lab-* namespaces of their own meanwhile.
+	m := regexp.MustCompile(`/run/netns/(nftp-lab-[0-9a-f]{6})-node`).FindStringSubmatch(log.String())
+	if m == nil {
+		t.Fatalf("the lab's log does not name its node namespace")
+	}
+	if left, _ := filepath.Glob("/run/netns/" + m[1] + "-*"); len(left) > 0 {
 		t.Errorf("network namespaces left behind: %v", left)
 	}
 	return probes, summary, err
