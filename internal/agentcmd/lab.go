@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"os/signal"
 	"syscall"
 
@@ -21,8 +22,15 @@ func runLab(ctx context.Context, args []string, s Streams) error {
 	if err := o.Complete(); err != nil {
 		return usageError{fmt.Errorf("nftpolicy lab: %w (see nftpolicy lab -h)", err)}
 	}
-	// A closed terminal (SIGHUP) ends the lab like Ctrl-C, so that it still removes what it made.
+	// A closed terminal (SIGHUP) ends the lab like Ctrl-C, so that it still removes what it made; a reader that
+	// goes away (| head) gives write errors instead of killing the process mid-run; and once the lab is ending,
+	// further Ctrl-Cs no longer kill it (the manager's handler would exit at the second) before it has cleaned up.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		signal.Ignore(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	}()
 	return lab.Run(ctx, o, s.Out, s.Err)
 }

@@ -1,7 +1,7 @@
 package lab
 
 import (
-	"context"
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -70,19 +70,38 @@ func (a *apiServer) stop() error {
 	return nil
 }
 
-// writeKubeconfig writes the admin kubeconfig to path (mode 0600), creating its directory.
+// kubeconfigMarker starts every kubeconfig the lab writes: the lab overwrites and removes only such files.
+const kubeconfigMarker = "# written by nftpolicy lab; removed when it ends\n"
+
+// writeKubeconfig writes the admin kubeconfig to path (mode 0600), creating its directory. It refuses to
+// replace a file the lab did not write.
 func (a *apiServer) writeKubeconfig(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("kubeconfig %s: %w", path, err)
 	}
+	if !labKubeconfig(path) {
+		if _, err := os.Lstat(path); err == nil {
+			return fmt.Errorf("--kubeconfig %s: the file exists and was not written by nftpolicy lab; choose another path", path)
+		}
+	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, a.kubeconfig, 0o600); err != nil {
+	if err := os.WriteFile(tmp, append([]byte(kubeconfigMarker), a.kubeconfig...), 0o600); err != nil {
 		return fmt.Errorf("kubeconfig %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("kubeconfig %s: %w", path, err)
 	}
 	return nil
+}
+
+// labKubeconfig says whether path is a regular file a lab wrote.
+func labKubeconfig(path string) bool {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	b, err := os.ReadFile(path)
+	return err == nil && bytes.HasPrefix(b, []byte(kubeconfigMarker))
 }
 
 // embeddedCRDs parses config/crd/bases.
@@ -107,16 +126,4 @@ func embeddedCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 		return nil, fmt.Errorf("embedded CRDs: %w", err)
 	}
 	return out, nil
-}
-
-// ctxDone is a helper for loops that poll.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -73,14 +74,22 @@ func (k *kubelet) setRequested(ips map[string][]netip.Addr) {
 
 // sync makes the node's pods match the API server.
 func (k *kubelet) sync(ctx context.Context) error {
+	if err := k.finishNamespaces(ctx); err != nil {
+		return err
+	}
 	var pods corev1.PodList
 	if err := k.c.List(ctx, &pods); err != nil {
 		return fmt.Errorf("list pods: %w", err)
 	}
 	want := map[string]*corev1.Pod{}
+	var gone []*corev1.Pod
 	for i := range pods.Items {
 		p := &pods.Items[i]
-		if p.DeletionTimestamp != nil || p.Spec.HostNetwork || (p.Spec.NodeName != "" && p.Spec.NodeName != k.node) {
+		if p.Spec.HostNetwork || (p.Spec.NodeName != "" && p.Spec.NodeName != k.node) {
+			continue
+		}
+		if p.DeletionTimestamp != nil {
+			gone = append(gone, p)
 			continue
 		}
 		want[p.Namespace+"/"+p.Name] = p
@@ -92,9 +101,42 @@ func (k *kubelet) sync(ctx context.Context) error {
 			}
 		}
 	}
+	// As the kubelet does once a pod's containers are gone: delete the object for good, so that its address,
+	// already free, is never held by two pods in the API server.
+	for _, p := range gone {
+		if err := client.IgnoreNotFound(k.c.Delete(ctx, p, client.GracePeriodSeconds(0))); err != nil {
+			return fmt.Errorf("pod %s/%s: finish deleting: %w", p.Namespace, p.Name, err)
+		}
+	}
 	for _, key := range sortedKeys(want) {
 		if err := k.start(ctx, key, want[key]); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// finishNamespaces does the namespace controller's part for namespaces being deleted: their pods and policies
+// go, then the namespace.
+func (k *kubelet) finishNamespaces(ctx context.Context) error {
+	var nss corev1.NamespaceList
+	if err := k.c.List(ctx, &nss); err != nil {
+		return fmt.Errorf("list namespaces: %w", err)
+	}
+	for i := range nss.Items {
+		ns := &nss.Items[i]
+		if ns.DeletionTimestamp == nil {
+			continue
+		}
+		opts := []client.DeleteAllOfOption{client.InNamespace(ns.Name), client.GracePeriodSeconds(0)}
+		if err := k.c.DeleteAllOf(ctx, &corev1.Pod{}, opts...); err != nil {
+			return fmt.Errorf("namespace %s: delete its pods: %w", ns.Name, err)
+		}
+		if err := k.c.DeleteAllOf(ctx, &networkingv1.NetworkPolicy{}, client.InNamespace(ns.Name)); err != nil {
+			return fmt.Errorf("namespace %s: delete its networkpolicies: %w", ns.Name, err)
+		}
+		if err := deleteNamespace(ctx, k.c, ns); err != nil {
+			return fmt.Errorf("namespace %s: %w", ns.Name, err)
 		}
 	}
 	return nil
@@ -139,7 +181,7 @@ func (k *kubelet) start(ctx context.Context, key string, p *corev1.Pod) error {
 		r = runningPod{uid: p.UID, ips: ips, ports: k.listenPorts(p)}
 		if err := k.net.AddPod(key, ips, r.ports); err != nil {
 			k.alloc.release(ips)
-			return fmt.Errorf("pod %s: %w", key, err)
+			return err // names the pod
 		}
 		k.running[key] = r
 	}

@@ -47,6 +47,7 @@ type lab struct {
 	ports     []labnet.Port // --ports × --protocols, nil: each destination's own
 	assets    string        // kube-apiserver and etcd
 
+	agentCache      client.Reader // the agent's cache, to know when it has seen the lab's writes
 	stopAgent       func() error
 	wroteKubeconfig string // removed on exit
 }
@@ -76,6 +77,11 @@ func Run(ctx context.Context, o *Options, stdout, stderr io.Writer) (err error) 
 	}
 	if err := checkExternals(exts, scs); err != nil {
 		return err
+	}
+	if o.Topology == labnet.Bridge {
+		if err := checkBridgeAddrs(scs); err != nil {
+			return err
+		}
 	}
 	assets, err := findAssets(ctx, o.Assets, stderr)
 	if err != nil {
@@ -115,6 +121,13 @@ func (l *lab) start(ctx context.Context, exts []netip.Addr, scs []*scenario) err
 	if l.o.Verbose {
 		logw = l.log
 	}
+	agentLog.Do(func() {
+		if l.o.Verbose {
+			ctrl.SetLogger(zap.New(zap.WriteTo(l.log)))
+		} else {
+			ctrl.SetLogger(logr.Discard())
+		}
+	})
 	if l.api, err = startAPIServer(l.assets, l.net.StateDir(), logw); err != nil {
 		return err
 	}
@@ -163,19 +176,13 @@ var agentLog sync.Once
 
 // startAgent runs the agent of controllers, as `nftpolicy agent --node-name nftpolicy-lab --netns ...` would.
 func (l *lab) startAgent(ctx context.Context) error {
-	agentLog.Do(func() {
-		if l.o.Verbose {
-			ctrl.SetLogger(zap.New(zap.WriteTo(l.log)))
-		} else {
-			ctrl.SetLogger(logr.Discard())
-		}
-	})
 	agent, err := controllers.New(l.api.cfg, controllers.Options{
 		NodeName: NodeName, NetnsPath: l.net.NodeNetnsPath(), OnSync: l.reps.onSync,
 	})
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}
+	l.agentCache = agent.GetCache()
 	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan error, 1)
 	go func() { done <- agent.Start(actx) }()
@@ -207,7 +214,7 @@ func (l *lab) teardown() error {
 	}
 	// The kubeconfig goes only while it is still ours: a second lab may have written its own since.
 	if l.wroteKubeconfig != "" {
-		if b, err := os.ReadFile(l.wroteKubeconfig); err == nil && bytes.Equal(b, l.api.kubeconfig) {
+		if b, err := os.ReadFile(l.wroteKubeconfig); err == nil && bytes.Equal(b, append([]byte(kubeconfigMarker), l.api.kubeconfig...)) {
 			errs = append(errs, os.Remove(l.wroteKubeconfig))
 		}
 	}
@@ -247,7 +254,7 @@ func unionPorts(scs []*scenario) []labnet.Port {
 // cleanup removes what crashed labs left, and the shared kubeconfig once no lab is left to use it.
 func cleanup(o *Options, w io.Writer) error {
 	err := labnet.Cleanup(o.StateRoot, w)
-	if live, _ := filepath.Glob(filepath.Join(o.StateRoot, "nftp-lab-*")); len(live) == 0 {
+	if live, _ := filepath.Glob(filepath.Join(o.StateRoot, "nftp-lab-*")); len(live) == 0 && labKubeconfig(o.Kubeconfig) {
 		if rerr := os.Remove(o.Kubeconfig); rerr == nil {
 			fmt.Fprintf(w, "removed %s\n", o.Kubeconfig)
 		} else if !errors.Is(rerr, os.ErrNotExist) {
@@ -255,4 +262,27 @@ func cleanup(o *Options, w io.Writer) error {
 		}
 	}
 	return err
+}
+
+// checkBridgeAddrs rejects, before anything starts, pod addresses the bridge topology keeps for itself: the
+// network, gateway (.1, ::1) and IPv4 broadcast addresses of the pod's /24 or /64.
+func checkBridgeAddrs(scs []*scenario) error {
+	for _, s := range scs {
+		for _, key := range sortedKeys(s.ips) {
+			for _, a := range s.ips[key] {
+				b := a.As16()
+				host := b[15] // IPv4 addresses are mapped into the last 4 bytes
+				reserved := host == 0 || host == 1 || (a.Is4() && host == 255)
+				if a.Is6() {
+					reserved = [8]byte(b[8:]) == [8]byte{} || [8]byte(b[8:]) == [8]byte{7: 1}
+				}
+				if reserved {
+					return fmt.Errorf("scenario %s: %sPod %s: status.podIPs: %s is a network, gateway or broadcast "+
+						"address in the bridge topology (the node's bridge takes .1 of each /24, ::1 of each /64); "+
+						"use --topology routed for such addresses", s.name, s.where("Pod", key), key, a)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -50,11 +50,9 @@ func (l *lab) runLive(ctx context.Context, sc *scenario, t0 time.Time) error {
 		if fp == last {
 			continue
 		}
+		last = fp
 		t1 := time.Now()
 		if err := l.kubelet.sync(ctx); err != nil {
-			return err
-		}
-		if last, err = l.fingerprint(ctx); err != nil {
 			return err
 		}
 		run, err := l.probeCurrent(ctx, t1)
@@ -72,7 +70,8 @@ func (l *lab) runLive(ctx context.Context, sc *scenario, t0 time.Time) error {
 	}
 }
 
-// fingerprint identifies the state of the objects the lab watches.
+// fingerprint identifies what users change in the objects the lab watches — not what the lab itself writes
+// (pod status, binding), so that its own writes do not look like a change.
 func (l *lab) fingerprint(ctx context.Context) (string, error) {
 	var b strings.Builder
 	var nss corev1.NamespaceList
@@ -82,13 +81,14 @@ func (l *lab) fingerprint(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("list namespaces: %w", err)
 	}
 	for _, o := range nss.Items {
-		fmt.Fprintf(&b, "ns %s %s\n", o.Name, o.ResourceVersion)
+		fmt.Fprintf(&b, "ns %s %s %v %v\n", o.Name, o.UID, o.Labels, o.DeletionTimestamp != nil)
 	}
 	if err := l.c.List(ctx, &pods); err != nil {
 		return "", fmt.Errorf("list pods: %w", err)
 	}
 	for _, o := range pods.Items {
-		fmt.Fprintf(&b, "pod %s/%s %s\n", o.Namespace, o.Name, o.ResourceVersion)
+		fmt.Fprintf(&b, "pod %s/%s %s %v %v %v %v\n", o.Namespace, o.Name, o.UID, o.Labels, o.DeletionTimestamp != nil,
+			o.Spec.HostNetwork, podPorts(&o))
 	}
 	if err := l.c.List(ctx, &pols); err != nil {
 		return "", fmt.Errorf("list networkpolicies: %w", err)

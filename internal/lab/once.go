@@ -99,7 +99,11 @@ func (l *lab) probeCurrent(ctx context.Context, t0 time.Time) (*scenarioRun, err
 	}
 	run.st = st
 	t1 := time.Now()
-	if err := l.reps.waitSynced(ctx, st.table); err != nil {
+	caughtUp, err := waitCaughtUp(ctx, l.c, l.agentCache)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.reps.waitSynced(ctx, st.table, caughtUp); err != nil {
 		return nil, err
 	}
 	run.synced = time.Since(t1)
@@ -110,9 +114,14 @@ func (l *lab) probeCurrent(ctx context.Context, t0 time.Time) (*scenarioRun, err
 	}
 	eps := append(l.kubelet.endpoints(), l.externals...)
 	run.pods = len(eps) - len(l.externals)
+	ps := planProbes(eps, l.ports)
+	if len(ps) == 0 {
+		return nil, fmt.Errorf("nothing to probe: %d pods and %d external hosts share no address family and port "+
+			"(pods need container ports or --ports, and addresses of one family: see --pod-cidr)", run.pods, len(l.externals))
+	}
 	t2 := time.Now()
 	prog := view.NewProgress(l.log, l.term.isTTY(l.log), "probing")
-	rs, err := runProbes(ctx, l.net, eval.New(st.node), planProbes(eps, l.ports), prog)
+	rs, err := runProbes(ctx, l.net, eval.New(st.node), ps, prog)
 	prog.Stop()
 	if err != nil {
 		return nil, err

@@ -182,6 +182,8 @@ func (o *Options) Complete() error {
 	switch {
 	case o.ProbeTimeout < 0:
 		return fmt.Errorf("--probe-timeout must be positive, got %s", o.ProbeTimeout)
+	case o.ProbeTimeout > 0 && o.ProbeTimeout < 50*time.Millisecond:
+		return fmt.Errorf("--probe-timeout %s is too short to tell a drop from a slow answer; give at least 50ms", o.ProbeTimeout)
 	case o.ProbeTimeout == 0:
 		o.ProbeTimeout = time.Second
 	}

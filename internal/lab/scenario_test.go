@@ -3,10 +3,13 @@ package lab
 import (
 	"flag"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nftpolicy/nftpolicy/internal/manifest"
 )
 
 // TestLoadScenariosRejects: bad input is one message naming the file and object, before the lab makes anything.
@@ -80,6 +83,7 @@ func TestOptionsComplete(t *testing.T) {
 		{[]string{"--pod-cidr", "10.0.0.0/25"}, "want a /24 or larger"},
 		{[]string{"--pod-cidr", "10.0.0.0/16", "--pod-cidr", "10.1.0.0/16"}, "at most one CIDR per address family"},
 		{[]string{"--probe-timeout", "-1s"}, "--probe-timeout must be positive"},
+		{[]string{"--probe-timeout", "1ns"}, "too short"},
 	} {
 		fs := flag.NewFlagSet("lab", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
@@ -95,5 +99,51 @@ func TestOptionsComplete(t *testing.T) {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%v: error %v, want %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+func TestCheckBridgeAddrs(t *testing.T) {
+	for _, tc := range []struct {
+		ip string
+		ok bool
+	}{{"10.0.0.1", false}, {"10.0.0.0", false}, {"10.0.0.255", false}, {"10.0.0.2", true}, {"10.0.1.10", true},
+		{"fd00::1", false}, {"fd00::", false}, {"fd00::2", true}, {"fd00::1:0:0:1", true}} {
+		s := &scenario{name: "s", ips: map[string][]netip.Addr{"x/p": {netip.MustParseAddr(tc.ip)}},
+			objs: &manifest.Objects{Sources: map[string]string{}}}
+		err := checkBridgeAddrs([]*scenario{s})
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v, want ok=%v", tc.ip, err, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "--topology routed") {
+			t.Errorf("%s: %v does not suggest the routed topology", tc.ip, err)
+		}
+	}
+}
+
+func TestKubeconfigNeverReplacesForeignFiles(t *testing.T) {
+	dir := t.TempDir()
+	a := &apiServer{kubeconfig: []byte("apiVersion: v1\nkind: Config\n")}
+	mine, theirs := filepath.Join(dir, "mine"), filepath.Join(dir, "theirs")
+	if err := os.WriteFile(theirs, []byte("apiVersion: v1\nkind: Config\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.writeKubeconfig(theirs); err == nil || !strings.Contains(err.Error(), "not written by nftpolicy lab") {
+		t.Fatalf("overwrote a foreign kubeconfig: %v", err)
+	}
+	if err := a.writeKubeconfig(mine); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.writeKubeconfig(mine); err != nil { // its own, again: fine
+		t.Fatal(err)
+	}
+	if !labKubeconfig(mine) || labKubeconfig(theirs) {
+		t.Fatal("labKubeconfig tells the lab's file from a foreign one wrongly")
+	}
+	o := &Options{StateRoot: filepath.Join(dir, "state"), Kubeconfig: theirs}
+	if err := cleanup(o, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(theirs); err != nil {
+		t.Fatalf("--cleanup removed a foreign kubeconfig: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -21,12 +22,18 @@ import (
 // syncTimeout bounds the wait for the agent after a change.
 const syncTimeout = 30 * time.Second
 
+// quiet is how long the agent must have reported nothing new, once its cache holds every object the API server
+// does, before a table reported earlier counts as the one in force (see waitSynced).
+const quiet = 300 * time.Millisecond
+
 // reports keeps the agent's latest sync reports (controllers.Options.OnSync) for waitSynced.
 type reports struct {
-	mu      sync.Mutex
-	table   *nft.Table // in force after the last successful sync
-	lastErr error      // of the last attempt
-	changed chan struct{}
+	mu        sync.Mutex
+	table     *nft.Table // in force after the last successful sync
+	lastErr   error      // of the last attempt
+	lastStart time.Time  // when the last attempt started
+	lastAt    time.Time  // when it was reported
+	changed   chan struct{}
 }
 
 func newReports() *reports { return &reports{changed: make(chan struct{}, 1)} }
@@ -37,7 +44,7 @@ func (r *reports) onSync(rep controllers.Report) {
 	if rep.Err == nil {
 		r.table = rep.Table
 	}
-	r.lastErr = rep.Err
+	r.lastErr, r.lastStart, r.lastAt = rep.Err, rep.Start, time.Now()
 	r.mu.Unlock()
 	select {
 	case r.changed <- struct{}{}:
@@ -45,19 +52,25 @@ func (r *reports) onSync(rep controllers.Report) {
 	}
 }
 
-// waitSynced waits until the agent's table is want.
-func (r *reports) waitSynced(ctx context.Context, want *nft.Table) error {
+// waitSynced waits until the agent holds want, given that its cache held everything the API server does at
+// caughtUp. Every event makes the agent sync after its cache has taken the event in, so the sync of the last
+// change starts after the cache had it: either it is reported after caughtUp (its table counts), or it was
+// reported before, and then nothing is reported for a while after caughtUp (quiet) — a table equal to want from
+// before a change that compiles to the same table is not taken while a sync of a half-seen state may still run.
+func (r *reports) waitSynced(ctx context.Context, want *nft.Table, caughtUp time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
 	for {
 		r.mu.Lock()
-		tab, lastErr := r.table, r.lastErr
+		tab, lastErr, lastStart, lastAt := r.table, r.lastErr, r.lastStart, r.lastAt
 		r.mu.Unlock()
-		if tab != nil && nft.Diff(tab, want).Empty() {
+		if tab != nil && lastErr == nil && nft.Diff(tab, want).Empty() &&
+			(lastStart.After(caughtUp) || time.Since(later(lastAt, caughtUp)) >= quiet) {
 			return nil
 		}
 		select {
 		case <-r.changed:
+		case <-time.After(quiet / 4):
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				if lastErr != nil {
@@ -68,6 +81,56 @@ func (r *reports) waitSynced(ctx context.Context, want *nft.Table) error {
 			return ctx.Err()
 		}
 	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// waitCaughtUp waits until the agent's cache holds every Namespace, Pod and NetworkPolicy of the API server at
+// the same resourceVersion, and returns when it saw that.
+func waitCaughtUp(ctx context.Context, api, cache client.Reader) (time.Time, error) {
+	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	for {
+		want, err := versions(ctx, api)
+		if err != nil {
+			return time.Time{}, err
+		}
+		have, err := versions(ctx, cache)
+		if err == nil && maps.Equal(want, have) {
+			return time.Now(), nil
+		}
+		if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
+			return time.Time{}, fmt.Errorf("the agent's cache did not catch up with the API server within %s", syncTimeout)
+		}
+	}
+}
+
+// versions maps every Namespace, Pod and NetworkPolicy to its resourceVersion.
+func versions(ctx context.Context, r client.Reader) (map[string]string, error) {
+	out := map[string]string{}
+	var nss corev1.NamespaceList
+	var pods corev1.PodList
+	var pols networkingv1.NetworkPolicyList
+	for _, l := range []client.ObjectList{&nss, &pods, &pols} {
+		if err := r.List(ctx, l); err != nil {
+			return nil, fmt.Errorf("list: %w", err)
+		}
+	}
+	for _, o := range nss.Items {
+		out["ns "+o.Name] = o.ResourceVersion
+	}
+	for _, o := range pods.Items {
+		out["pod "+o.Namespace+"/"+o.Name] = o.ResourceVersion
+	}
+	for _, o := range pols.Items {
+		out["netpol "+o.Namespace+"/"+o.Name] = o.ResourceVersion
+	}
+	return out, nil
 }
 
 // state is what the API server holds, as the lab reads it: the IR of the lab node and the table the agent
