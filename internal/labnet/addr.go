@@ -11,10 +11,11 @@ var (
 	nodeIP6 = netip.MustParseAddr("fd00:31:255::1")
 )
 
-// The routed topology's gateways: on the node end of every routed veth.
-const (
-	routedGW4 = "169.254.1.1"
-	routedGW6 = "fe80::1"
+// The routed topology's gateways: on the node end of every routed veth
+// (routed pods and externals), whose MAC address is gatewayMAC.
+var (
+	routedGW4 = netip.MustParseAddr("169.254.1.1")
+	routedGW6 = netip.MustParseAddr("fe80::1")
 )
 
 // checkAddr refuses addresses an endpoint cannot have: invalid, zoned,

@@ -48,29 +48,50 @@
 // source 172.31.255.1) and IP/128 to it.
 //
 // In the bridge topology an external may lie inside a pod subnet (pods at
-// 10.0.0.10-18, an external at 10.0.0.200): pods look for it on their
-// link, and br0 answers for it with its own MAC, so their packets to it
-// are routed by the node like any other. For IPv4 that is proxy ARP on br0
-// (it answers for the addresses the node routes through another
-// interface: the external's /32 beats br0's /24, and never for pods, whose
-// route is br0's own); for IPv6, proxy NDP with a proxy entry on br0 per
-// external inside a /64 with pods, added with the subnet's gateway or with
-// the external and removed with the gateway. Both answer at once
-// (proxy_delay 0), and the node handles unicast solicitations for a
-// proxied address itself (net.ipv6.conf.all.proxy_ndp) instead of
-// forwarding them. An external may not be the network, gateway or
-// broadcast address of a subnet with pods, nor a pod go where its subnet's
-// network, gateway or broadcast address is an external's. When an address
-// passes to an endpoint that the pods see with another MAC (an external
-// after a pod, a pod after an external, a pod after one whose MAC was
-// derived from another IPv4 address), the old neighbour entries for it are
-// flushed in the pods of its subnet and on br0.
+// 10.0.0.10-18, an external at 10.0.0.200): pods see it on their link
+// with br0's MAC, so their packets to it are routed by the node like any
+// other. An external may not be the network, gateway or broadcast address
+// of a subnet with pods, nor a pod go where its subnet's network, gateway
+// or broadcast address is an external's.
+//
+// # MAC addresses and neighbour entries
 //
 // A pod's eth0 has a MAC address derived from its addresses (0a:58 and the
 // IPv4 address, as the CNI bridge plugin does; IPv6-only pods 0a:59 and a
-// hash), and br0 the fixed 0a:58:ac:1f:ff:01: a pod removed and added again
-// with the same address, or a port leaving the bridge, leaves no stale
-// neighbour entry behind.
+// hash, unique among the pods), an external's eth0 one derived the same
+// way, br0 the fixed 0a:58:ac:1f:ff:01 and the node end of every routed
+// veth (routed pods, externals) 0a:58:a9:fe:01:01.
+//
+// Knowing them all, the lab installs permanent neighbour entries itself
+// (rtnetlink, from a socket opened inside each namespace; no process per
+// namespace) and nothing is left to ARP or NDP: the kernel's neighbour
+// tables are shared by every namespace of the machine and allow 1024
+// dynamic entries per family in all (gc_thresh3), the pods of one subnet
+// would need about n² of them, and an overflow breaks neighbour resolution
+// everywhere on the machine; permanent entries do not count against that
+// limit. Bridge topology: a pod has entries for its subnets' gateways
+// (br0's MAC) and for every other endpoint's address in its subnets (a
+// pod's MAC, br0's for an external), the node one on br0 per pod address.
+// Routed topology and externals: the endpoint has entries for 169.254.1.1
+// and fe80::1 (its families'), the node one per address on the endpoint's
+// veth. AddPod and AddExternal add them with the endpoint (replacing
+// whatever entry the other pods had for its address, e.g. a failed one
+// after probing it while nobody had it), RemovePod deletes the pod's from the
+// other pods and br0 (the rest go with its namespace and veth), so an
+// address passing to an endpoint with another MAC is seen with the new
+// one at once. Endpoints send no router solicitations and br0's ports have
+// IPv6 off; what remains dynamic is one multicast entry per IPv6 interface
+// for its MLD reports.
+//
+// Proxy ARP and NDP on br0 stay as a fallback for externals inside a pod
+// subnet: IPv4 proxy ARP answers for the addresses the node routes
+// through another interface (the external's /32 beats br0's /24, and
+// never for pods, whose route is br0's own); IPv6 proxy NDP for the
+// addresses with a proxy entry on br0, one per external inside a /64 with
+// pods, added with the subnet's gateway or with the external and removed
+// with the gateway. Both answer at once (proxy_delay 0), and the node
+// handles unicast solicitations for a proxied address itself
+// (net.ipv6.conf.all.proxy_ndp) instead of forwarding them.
 //
 // Every namespace has DAD and rp_filter off. The node has IPv4 and IPv6
 // forwarding on and sends no ICMP redirects; pods and externals accept
@@ -83,7 +104,12 @@
 // family sees SCTP INITs (the kernel needs no SCTP support). Probe runs in
 // the source's namespace: a TCP connect, a UDP nonce that must come back, an
 // SCTP INIT with a correct CRC32c that the destination's raw socket must
-// see, each within Config.ProbeTimeout. Probes may run concurrently with
+// see, each within Config.ProbeTimeout. A probe that times out or is
+// refused is false (a "deny"). The lab's ruleset only drops, so "host or
+// network unreachable" and "permission denied" on the way to an endpoint
+// of the lab (or to the node) are errors, never a deny: the lab's network
+// is broken. Only to an address nobody has is unreachable an ordinary
+// false. Probes may run concurrently with
 // each other (hundreds at once) and with AddPod, RemovePod and AddExternal,
 // which are serialized among themselves. Removing an endpoint waits for the
 // probes running from it.

@@ -18,7 +18,7 @@ type endpoint struct {
 	external bool
 	netns    string
 	hostIf   string
-	mac      string // eth0's address ("" random: externals)
+	mac      string // eth0's address (podMAC, for externals too)
 	ips      []netip.Addr
 	sctp     map[uint16]bool // SCTP ports it listens on
 	ln       *netns.Listeners
@@ -48,8 +48,9 @@ func (e *endpoint) String() string {
 }
 
 // build creates the endpoint's namespace, wires it with nodeSide and
-// endSide, waits for eth0 to carry traffic and opens the listeners. On
-// error the caller removes what was made (destroy).
+// endSide, waits for eth0 to carry traffic, installs the neighbour entries
+// (learn; e is reserved) and opens the listeners. On error the caller
+// releases e and removes what was made (destroy).
 func (n *Net) build(e *endpoint, ports []Port, nodeSide, endSide []string) error {
 	if err := netns.Add(e.netns); err != nil {
 		return err
@@ -60,10 +61,20 @@ func (n *Net) build(e *endpoint, ports []Port, nodeSide, endSide []string) error
 	if err := netns.Batch(n.node, nodeSide); err != nil {
 		return err
 	}
+	if n.cfg.Topology == Bridge && !e.external {
+		// A port of br0 has no use for IPv6 of its own: without it, it
+		// sends no MLD reports and keeps no neighbour entries.
+		if err := netns.SetSysctls(n.node, [][2]string{{"net.ipv6.conf." + e.hostIf + ".disable_ipv6", "1"}}); err != nil {
+			return err
+		}
+	}
 	if err := netns.Batch(e.netns, endSide); err != nil {
 		return err
 	}
 	if err := waitRunning(e.path(), "eth0"); err != nil {
+		return err
+	}
+	if err := n.learn(e); err != nil {
 		return err
 	}
 	spec := netns.ListenSpec{}
@@ -92,8 +103,10 @@ func (n *Net) build(e *endpoint, ports []Port, nodeSide, endSide []string) error
 }
 
 // destroy waits for the probes running from e, closes its sockets, deletes
-// its veth (with nodeLines, e.g. a gateway's removal, in the same batch)
-// and its namespace. It keeps going past errors and returns them joined.
+// the neighbour entries for e's addresses outside its namespace (forget; e
+// is released), its veth (with nodeLines, e.g. a gateway's removal, in the
+// same batch) and its namespace. It keeps going past errors and returns
+// them joined.
 func (n *Net) destroy(e *endpoint, nodeLines []string) error {
 	e.mu.Lock()
 	e.gone = true
@@ -103,6 +116,9 @@ func (n *Net) destroy(e *endpoint, nodeLines []string) error {
 		if err := e.ln.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close sockets: %w", err))
 		}
+	}
+	if err := n.forget(e); err != nil {
+		errs = append(errs, err)
 	}
 	lines := nodeLines
 	if linkExists(n.node, e.hostIf) {

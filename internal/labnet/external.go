@@ -11,8 +11,10 @@ import (
 // routed topology, whatever the lab's topology), listening on ports. Pods
 // reach it through the node and it reaches pods through the node. Its key
 // for Probe is ip.String(). In the bridge topology ip may lie inside a pod
-// subnet (br0 answers the pods' ARP and neighbour solicitations for it),
-// but not be that subnet's network, gateway or broadcast address.
+// subnet (the pods of that subnet have a permanent neighbour entry with
+// br0's MAC for it, and br0 answers their ARP and neighbour solicitations
+// for it too), but not be that subnet's network, gateway or broadcast
+// address.
 func (n *Net) AddExternal(ip netip.Addr, ports []Port) error {
 	if err := n.addExternal(ip, ports); err != nil {
 		return fmt.Errorf("add external %s: %w", ip, err)
@@ -36,16 +38,14 @@ func (n *Net) addExternal(ip netip.Addr, ports []Port) error {
 	if err := n.checkExternalIP(ip); err != nil {
 		return err
 	}
-	if err := n.unlearn([]netip.Addr{ip}, bridgeMAC); err != nil {
-		return err
-	}
 	e := &endpoint{
 		key: ip.String(), external: true, ips: []netip.Addr{ip},
+		mac:    podMAC([]netip.Addr{ip}, func(string) bool { return false }),
 		netns:  fmt.Sprintf("%s-x%d", n.id, n.nextExt),
 		hostIf: fmt.Sprintf("x%d", n.nextExt),
 	}
 	n.nextExt++
-	nodeSide := routedNodeSide(e.hostIf, e.netns, "", e.ips)
+	nodeSide := routedNodeSide(e.hostIf, e.netns, e.mac, e.ips)
 	var undo []string
 	if n.cfg.Topology == Bridge && ip.Is6() && n.subnets[bridgeSubnet(ip)] > 0 {
 		nodeSide = append(nodeSide, proxyLine("add", ip))

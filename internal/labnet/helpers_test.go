@@ -68,15 +68,24 @@ type probeCase struct {
 	want bool
 }
 
+// maxProbes bounds the probes expectProbes runs at once (each holds an OS
+// thread inside its source's namespace).
+const maxProbes = 512
+
 // expectProbes runs the probes in parallel and fails the test for every
 // wrong result or error.
 func expectProbes(t *testing.T, n *Net, cases []probeCase) {
 	t.Helper()
 	got := make([]bool, len(cases))
 	errs := make([]error, len(cases))
+	sem := make(chan struct{}, maxProbes)
 	var wg sync.WaitGroup
 	for i, c := range cases {
-		wg.Go(func() { got[i], errs[i] = n.Probe(context.Background(), c.from, c.to, c.port) })
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			got[i], errs[i] = n.Probe(context.Background(), c.from, c.to, c.port)
+		})
 	}
 	wg.Wait()
 	bad := 0

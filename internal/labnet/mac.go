@@ -9,9 +9,9 @@ import (
 // podMAC is the MAC address of a pod's eth0, derived from its addresses as
 // the CNI bridge plugin does: 0a:58 and the IPv4 address, or, for IPv6-only
 // pods, 0a:59 and four bytes of a hash of the IPv6 address (bumped past the
-// MACs in taken). A pod that comes back with the same address therefore
-// has the same MAC, and the neighbour entries other pods and the node kept
-// for it stay right.
+// MACs in taken). Knowing every MAC, the lab installs the neighbour entries
+// itself (learn). Externals get one the same way (taking nothing into
+// account: each is alone on its veth).
 func podMAC(ips []netip.Addr, taken func(string) bool) string {
 	for _, ip := range ips {
 		if ip.Is4() {

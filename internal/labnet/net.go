@@ -27,7 +27,6 @@ type Net struct {
 	nextExt int
 	used    map[netip.Addr]*endpoint // every endpoint address
 	subnets map[netip.Prefix]int     // bridge topology: pods per subnet; while > 0, br0 has its gateway and proxy entries
-	former  map[netip.Addr]string    // bridge topology: free addresses and the MAC the pods last saw at each
 
 	// epMu guards the lookup tables probes use.
 	epMu   sync.RWMutex
@@ -55,7 +54,7 @@ func New(cfg Config) (*Net, error) {
 	}
 	n := &Net{
 		cfg: cfg, id: id, node: id + "-node", stateDir: dir,
-		used: map[netip.Addr]*endpoint{}, subnets: map[netip.Prefix]int{}, former: map[netip.Addr]string{},
+		used: map[netip.Addr]*endpoint{}, subnets: map[netip.Prefix]int{},
 		byKey: map[string]*endpoint{}, byAddr: map[netip.Addr]*endpoint{},
 	}
 	if err := n.setupNode(); err != nil {

@@ -5,10 +5,16 @@ import "fmt"
 // bridgeMAC is br0's address: 0a:58 and the node's IPv4 address.
 const bridgeMAC = "0a:58:ac:1f:ff:01"
 
+// gatewayMAC is the address of the node end of every routed veth (routed
+// pods, externals): 0a:58 and 169.254.1.1, their IPv4 gateway. The veths
+// are links of their own, so they may all have it, as with Calico.
+const gatewayMAC = "0a:58:a9:fe:01:01"
+
 // Sysctls of every namespace the lab makes: no DAD (addresses are usable at
 // once), no reverse-path filter, and endpoints ignore ICMP redirects (the
 // node must keep routing between the subnets of one bridge, not tell pods
-// to talk directly).
+// to talk directly) and send no router solicitations (nobody advertises;
+// the node would only keep a neighbour entry for every sender).
 var commonSysctls = [][2]string{
 	{"net.ipv6.conf.all.accept_dad", "0"},
 	{"net.ipv6.conf.default.accept_dad", "0"},
@@ -21,6 +27,7 @@ var endpointSysctls = append(commonSysctls[:len(commonSysctls):len(commonSysctls
 	[2]string{"net.ipv4.conf.default.accept_redirects", "0"},
 	[2]string{"net.ipv6.conf.all.accept_redirects", "0"},
 	[2]string{"net.ipv6.conf.default.accept_redirects", "0"},
+	[2]string{"net.ipv6.conf.default.router_solicitations", "0"},
 )
 
 // nodeSysctls: the node forwards both families, sends no redirects, and in
@@ -47,12 +54,14 @@ func nodeSysctls(topo Topology) [][2]string {
 	return kv
 }
 
-// bridgeSysctls, written once br0 exists: br0 answers the pods' ARP
-// requests for the addresses the node routes through another interface
-// (externals inside a pod subnet: their /32 beats br0's /24; never pods,
-// whose route is br0's own) and their neighbour solicitations for the
-// addresses with a proxy entry on br0 (IPv6 externals inside a pod
-// subnet), at once rather than after a random delay of up to 0.8 s.
+// bridgeSysctls, written once br0 exists. The pods have permanent
+// neighbour entries for every address of their subnets (learn), so these
+// are a fallback: br0 answers the pods' ARP requests for the addresses the
+// node routes through another interface (externals inside a pod subnet:
+// their /32 beats br0's /24; never pods, whose route is br0's own) and
+// their neighbour solicitations for the addresses with a proxy entry on
+// br0 (IPv6 externals inside a pod subnet), at once rather than after a
+// random delay of up to 0.8 s.
 var bridgeSysctls = [][2]string{
 	{"net.ipv4.conf.br0.proxy_arp", "1"},
 	{"net.ipv4.neigh.br0.proxy_delay", "0"},
@@ -74,9 +83,9 @@ func nodeLines(topo Topology) []string {
 		fmt.Sprintf("addr add %s/128 dev lab0 nodad", nodeIP6),
 	}
 	if topo == Bridge {
-		// A fixed address: a bridge without one takes the lowest of its
-		// ports' and would change it when that port goes, leaving the pods'
-		// neighbour entries for the gateways stale.
+		// A fixed address, which the pods' permanent neighbour entries
+		// for the gateways name: a bridge without one takes the lowest
+		// of its ports' and changes it when that port goes.
 		l = append(l, fmt.Sprintf("link add br0 address %s type bridge mcast_snooping 0", bridgeMAC), "link set br0 up")
 	}
 	return l

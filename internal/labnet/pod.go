@@ -51,12 +51,8 @@ func (n *Net) addPod(key string, ips []netip.Addr, ports []Port) error {
 			}
 		}
 	}
-	mac := podMAC(ips, n.macTaken)
-	if err := n.unlearn(ips, mac); err != nil {
-		return err
-	}
 	e := &endpoint{
-		key: key, ips: slices.Clone(ips), mac: mac,
+		key: key, ips: slices.Clone(ips), mac: podMAC(ips, n.macTaken),
 		netns:  fmt.Sprintf("%s-p%d", n.id, n.nextPod),
 		hostIf: fmt.Sprintf("p%d", n.nextPod),
 	}
@@ -98,9 +94,10 @@ func (n *Net) addPod(key string, ips []netip.Addr, ports []Port) error {
 	return nil
 }
 
-// RemovePod waits for the probes running from the pod, closes its sockets
-// and deletes its veth and namespace (and, if it was the last pod of a
-// subnet, the subnet's gateway and proxy entries on br0).
+// RemovePod waits for the probes running from the pod, closes its sockets,
+// deletes the neighbour entries the other pods and br0 have for it, and
+// deletes its veth and namespace (and, if it was the last pod of a subnet,
+// the subnet's gateway and proxy entries on br0).
 func (n *Net) RemovePod(key string) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"syscall"
 
 	"github.com/nftpolicy/nftpolicy/internal/netns"
 )
@@ -18,7 +19,15 @@ import (
 // It returns true when the probe got through within ProbeTimeout; false
 // when it was dropped, refused or timed out; an error when the lab itself
 // failed: unknown endpoint, a destination family the source lacks, a bad
-// port, a socket error that is not an ordinary "blocked", or ctx ended.
+// port, ctx ended, or a socket error that is not an ordinary "blocked".
+// A ruleset in the lab only drops, so "host/network unreachable"
+// (EHOSTUNREACH, ENETUNREACH: no route, failed neighbour resolution) and
+// "not permitted" (EACCES, EPERM: a reject or a drop on the source's own
+// output) on the way to an endpoint of the lab mean that the lab's network
+// is broken: they are errors, never a "deny" (so are they on the way to
+// NodeIPs). Only to an address that no endpoint owns, or that changed
+// hands while the probe ran, is unreachable an ordinary false: the node
+// has no route for it, or nobody answers ARP or NDP for it.
 // Any number of probes may run at once.
 func (n *Net) Probe(ctx context.Context, from string, to netip.Addr, port Port) (bool, error) {
 	ok, err := n.probe(ctx, from, to.Unmap(), port)
@@ -35,9 +44,7 @@ func (n *Net) probe(ctx context.Context, from string, to netip.Addr, port Port) 
 	if !to.IsValid() {
 		return false, errors.New("invalid destination address")
 	}
-	n.epMu.RLock()
-	src, dst := n.byKey[from], n.byAddr[to.WithZone("")]
-	n.epMu.RUnlock()
+	src, dst := n.lookup(from, to)
 	if src == nil {
 		return false, errors.New("unknown source endpoint")
 	}
@@ -71,8 +78,29 @@ func (n *Net) probe(ctx context.Context, from string, to netip.Addr, port Port) 
 		return true, nil
 	case ctx.Err() != nil:
 		return false, ctx.Err()
+	case unreachable(err):
+		nodeIP := to == nodeIP4 || to == nodeIP6
+		if _, now := n.lookup(from, to); now != dst || (dst == nil && !nodeIP) {
+			return false, nil // nobody there, or it changed hands meanwhile
+		}
+		return false, fmt.Errorf("the lab's network is broken (a ruleset here only drops): %w", err)
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		return false, fmt.Errorf("the lab's network is broken (a ruleset here only drops): %w", err)
 	case netns.Blocked(err):
 		return false, nil
 	}
 	return false, err
+}
+
+// lookup returns the endpoint with the key from and the one owning the
+// address to (nil if none).
+func (n *Net) lookup(from string, to netip.Addr) (src, dst *endpoint) {
+	n.epMu.RLock()
+	defer n.epMu.RUnlock()
+	return n.byKey[from], n.byAddr[to.WithZone("")]
+}
+
+// unreachable tells whether err says there is no way to the destination.
+func unreachable(err error) bool {
+	return errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
 }

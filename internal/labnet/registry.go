@@ -26,7 +26,7 @@ func (n *Net) checkFree(ip netip.Addr) error {
 // checkBridgePodIP refuses a bridge pod address that is its subnet's
 // network, gateway or broadcast address, or whose subnet has an external
 // host at one of those addresses. An external elsewhere in the subnet is
-// fine: br0 answers the pods' ARP and neighbour solicitations for it.
+// fine: the pods reach it through br0 (learn).
 func (n *Net) checkBridgePodIP(ip netip.Addr) error {
 	if err := checkBridgeIP(ip); err != nil {
 		return err
@@ -65,83 +65,31 @@ func (n *Net) proxiedIn(s netip.Prefix) []netip.Addr {
 	return out
 }
 
-// macTaken tells whether a pod has the MAC address mac.
+// macTaken tells whether a pod has the MAC address mac (externals are not
+// on br0: their MACs may repeat the pods').
 func (n *Net) macTaken(mac string) bool {
 	for _, e := range n.used {
-		if e.mac == mac {
+		if !e.external && e.mac == mac {
 			return true
 		}
 	}
 	return false
 }
 
-// unlearn flushes, before an endpoint takes the addresses ips, the
-// neighbour entries left for them by the endpoint that had them before
-// (bridge topology) if that one's MAC differs from mac, the new one's as
-// the pods see it (a pod's own, br0's for an external): in the pods of the
-// address's subnet and in the node's br0. A pod that took over the address
-// of an external, or an external that of a pod, would otherwise stay
-// unreachable from those pods until their entries failed, for seconds.
-func (n *Net) unlearn(ips []netip.Addr, mac string) error {
-	if n.cfg.Topology != Bridge {
-		return nil
-	}
-	podLines := map[*endpoint][]string{}
-	var nodeLines []string
-	for _, ip := range ips {
-		if old, ok := n.former[ip]; !ok || old == mac {
-			continue
-		}
-		s := bridgeSubnet(ip)
-		for a, e := range n.used {
-			if !e.external && s.Contains(a) {
-				podLines[e] = append(podLines[e], fmt.Sprintf("neigh flush to %s dev eth0", ip))
-			}
-		}
-		nodeLines = append(nodeLines, fmt.Sprintf("neigh flush to %s dev br0", ip))
-	}
-	if len(nodeLines) == 0 {
-		return nil
-	}
-	for e, l := range podLines {
-		if err := netns.Batch(e.netns, l); err != nil {
-			return fmt.Errorf("forget the previous owner of %v in %v: %w", ips, e, err)
-		}
-	}
-	if err := netns.Batch(n.node, nodeLines); err != nil {
-		return fmt.Errorf("forget the previous owner of %v: %w", ips, err)
-	}
-	return nil
-}
-
-// seenMAC is the MAC the pods on br0 see at e's addresses: a pod's own,
-// br0's for an external (proxy ARP and NDP).
-func seenMAC(e *endpoint) string {
-	if e.external {
-		return bridgeMAC
-	}
-	return e.mac
-}
-
 // reserve marks e's addresses (and, for bridge pods, subnets) as used.
 func (n *Net) reserve(e *endpoint) {
 	for _, ip := range e.ips {
 		n.used[ip] = e
-		delete(n.former, ip)
 		if !e.external && n.cfg.Topology == Bridge {
 			n.subnets[bridgeSubnet(ip)]++
 		}
 	}
 }
 
-// release undoes reserve and, in the bridge topology, remembers the MAC
-// the pods saw at e's addresses (unlearn).
+// release undoes reserve.
 func (n *Net) release(e *endpoint) {
 	for _, ip := range e.ips {
 		delete(n.used, ip)
-		if n.cfg.Topology == Bridge {
-			n.former[ip] = seenMAC(e)
-		}
 		if !e.external && n.cfg.Topology == Bridge {
 			s := bridgeSubnet(ip)
 			if n.subnets[s]--; n.subnets[s] <= 0 {

@@ -9,12 +9,12 @@ import (
 // namespace (it creates the veth, the endpoint's end going straight into
 // the endpoint's namespace as eth0), endSide in the endpoint's namespace.
 
-// routedNodeSide: the node end carries the link-local gateways and the node
-// routes the endpoint's addresses to it (IPv4 with the node's own address
-// as source for traffic the node itself sends).
+// routedNodeSide: the node end (MAC gatewayMAC) carries the link-local
+// gateways and the node routes the endpoint's addresses to it (IPv4 with
+// the node's own address as source for traffic the node itself sends).
 func routedNodeSide(hostIf, ns, mac string, ips []netip.Addr) []string {
 	l := []string{
-		vethLine(hostIf, ns, mac),
+		vethLine(hostIf, gatewayMAC, ns, mac),
 		fmt.Sprintf("link set %s up", hostIf),
 		fmt.Sprintf("addr add %s/32 dev %s scope link", routedGW4, hostIf),
 		fmt.Sprintf("addr add %s/64 dev %s nodad", routedGW6, hostIf),
@@ -61,7 +61,7 @@ func bridgeNodeSide(hostIf, ns, mac string, newGWs []netip.Prefix, proxied []net
 		l = append(l, proxyLine("add", a))
 	}
 	return append(l,
-		vethLine(hostIf, ns, mac),
+		vethLine(hostIf, "", ns, mac),
 		fmt.Sprintf("link set %s master br0 up", hostIf),
 	)
 }
@@ -84,13 +84,14 @@ func bridgeEndSide(ips []netip.Addr) []string {
 	return l
 }
 
-// vethLine creates the veth pair hostIf (node) - eth0 (in ns, with the MAC
-// address mac unless it is empty).
-func vethLine(hostIf, ns, mac string) string {
-	if mac != "" {
-		return fmt.Sprintf("link add %s type veth peer name eth0 address %s netns %s", hostIf, mac, ns)
+// vethLine creates the veth pair hostIf (node, with the MAC address
+// hostMAC unless it is empty) - eth0 (in ns, with the MAC address mac).
+func vethLine(hostIf, hostMAC, ns, mac string) string {
+	l := "link add " + hostIf
+	if hostMAC != "" {
+		l += " address " + hostMAC
 	}
-	return fmt.Sprintf("link add %s type veth peer name eth0 netns %s", hostIf, ns)
+	return l + fmt.Sprintf(" type veth peer name eth0 address %s netns %s", mac, ns)
 }
 
 func addrLine(ip netip.Addr, bits int) string {
@@ -110,7 +111,8 @@ func gwLine(op string, s netip.Prefix) string {
 }
 
 // proxyLine adds or deletes ("add", "del") br0's proxy entry for the IPv6
-// external ip: br0 then answers the pods' neighbour solicitations for it.
+// external ip: br0 then answers the pods' neighbour solicitations for it
+// (a fallback: the pods have a permanent entry for it).
 // Both are idempotent ("add" replaces, "del" flushes), so that a rollback
 // need not know how far the batch got.
 func proxyLine(op string, ip netip.Addr) string {
