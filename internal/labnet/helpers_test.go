@@ -88,6 +88,14 @@ func expectProbes(t *testing.T, n *Net, cases []probeCase) {
 		})
 	}
 	wg.Wait()
+	// A probe that came out wrong is sent once more and the second answer counts, as the lab does: with every
+	// package's tests running at once, a first answer can miss the 1 s timeout; a broken wiring fails twice.
+	for i, c := range cases {
+		if errs[i] != nil || got[i] != c.want {
+			t.Logf("probe %s -> %s %s = %v, %v; want %v: sending it again", c.from, c.to, c.port, got[i], errs[i], c.want)
+			got[i], errs[i] = n.Probe(context.Background(), c.from, c.to, c.port)
+		}
+	}
 	bad := 0
 	for i, c := range cases {
 		if errs[i] != nil || got[i] != c.want {
