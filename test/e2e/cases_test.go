@@ -5,7 +5,6 @@ package e2e
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -13,23 +12,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// fakeEnv hands out made-up pod addresses: 10.244.<ns>.<pod> and
-// fd00:10:244:<ns>::<pod>.
-type fakeEnv struct{ family int }
-
-func (f fakeEnv) Family() int { return f.family }
-
-func (f fakeEnv) PodIP(ns, pod string) netip.Addr {
-	n := slices.Index(Namespaces(), ns)
-	p := slices.Index(PodNames(), pod)
-	if n < 0 || p < 0 {
-		return netip.Addr{}
-	}
-	if f.family == 4 {
-		return netip.AddrFrom4([4]byte{10, 244, byte(n + 1), byte(p + 10)})
-	}
-	return netip.MustParseAddr(fmt.Sprintf("fd00:10:244:%d::%d", n+1, p+10))
-}
+// fakeEnv is the model environment of the tests that need no packets.
+type fakeEnv = ModelEnv
 
 func allCases() []Case { return append(UpstreamCases(), ExtraCases()...) }
 

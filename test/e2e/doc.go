@@ -22,6 +22,10 @@
 //	                            broadcast, hairpin through a Service VIP
 //	cases_test.go, policies_test.go, reachability_test.go
 //	                            checks of the tables themselves (no root)
+//	modelcluster.go             the model's objects for a step without a cluster
+//	                            (ModelEnv's made-up addresses): ModelCluster
 //	eval_test.go                our evaluator (compiler/eval) on the IR of every
 //	                            step against the tables (no root, no packets)
+//
+// test/lab runs the same cases through `nftpolicy lab`.
 package e2e

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,13 +26,6 @@ import (
 
 	"github.com/nftpolicy/nftpolicy/test/harness"
 )
-
-var nodes = []string{"node-a", "node-b"}
-
-// nodeOf spreads the model's pods over the nodes, alternating in AllPods order.
-func nodeOf(podKey string) string {
-	return nodes[slices.Index(AllPods(), podKey)%len(nodes)]
-}
 
 func requireRoot(t *testing.T) {
 	t.Helper()
@@ -138,15 +130,6 @@ func objects(c *harness.Cluster, tc Case, st Step, e Env) (ns []*corev1.Namespac
 		}
 	}
 	return ns, pods, pols
-}
-
-// withMetadataName adds the label the API server sets on every namespace.
-func withMetadataName(ns string, labels map[string]string) map[string]string {
-	out := map[string]string{"kubernetes.io/metadata.name": ns}
-	for k, v := range labels {
-		out[k] = v
-	}
-	return out
 }
 
 // check probes everything step st expects and reports mismatches; how says which loader programmed the nodes.

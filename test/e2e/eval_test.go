@@ -24,7 +24,6 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/nftpolicy/nftpolicy/compiler/build"
 	"github.com/nftpolicy/nftpolicy/compiler/eval"
@@ -41,7 +40,7 @@ func TestEvaluatorAgreesWithTruthTables(t *testing.T) {
 			for i, st := range tc.Steps {
 				steps++
 				where := fmt.Sprintf("%s/IPv%d/step %d (%s)", tc.Name, fam, i, st.Name)
-				n, err := build.Node(modelCluster(tc, st, e), "")
+				n, err := build.Node(ModelCluster(tc, st, e), "")
 				if err != nil {
 					t.Errorf("%s: build.Node: %v", where, err)
 					continue
@@ -93,61 +92,6 @@ func irProtocol(t *testing.T, p corev1.Protocol) ir.Protocol {
 	}
 	t.Fatalf("protocol %q", p)
 	return 0
-}
-
-// modelCluster is what objects (e2e_test.go) gives for step st of case tc, built from the model instead of a
-// harness cluster: namespaces x, y, z; the nine pods, Running, dual-stack with fakeEnv's addresses of both
-// families, on the nodes nodeOf gives; the harness's Pending pod x/pending without an address, which
-// podSelector {} in x selects and which must contribute nothing; the step's labels and the case's container
-// ports; the step's policies for env e.
-func modelCluster(tc Case, st Step, e Env) build.Cluster {
-	var c build.Cluster
-	for _, name := range Namespaces() {
-		labels := DefaultNamespaceLabels(name)
-		if l, ok := st.NamespaceLabels[name]; ok {
-			labels = l
-		}
-		c.Namespaces = append(c.Namespaces, &corev1.Namespace{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: withMetadataName(name, labels)},
-		})
-	}
-	newPod := func(ns, name, node string, labels map[string]string, ports []corev1.ContainerPort) *corev1.Pod {
-		return &corev1.Pod{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
-			Spec: corev1.PodSpec{NodeName: node,
-				Containers: []corev1.Container{{Name: "main", Image: "nftpolicy/harness", Ports: ports}}},
-			Status: corev1.PodStatus{Phase: corev1.PodPending},
-		}
-	}
-	for _, key := range AllPods() {
-		ns, name := splitPod(key)
-		labels := DefaultPodLabels(ns, name)
-		if l, ok := st.PodLabels[key]; ok {
-			labels = l
-		}
-		ports := DefaultContainerPorts()
-		if p, ok := tc.ContainerPorts[key]; ok {
-			ports = p
-		}
-		p := newPod(ns, name, nodeOf(key), labels, ports)
-		p.Status.Phase = corev1.PodRunning
-		for _, fam := range []int{4, 6} {
-			p.Status.PodIPs = append(p.Status.PodIPs, corev1.PodIP{IP: fakeEnv{family: fam}.PodIP(ns, name).String()})
-		}
-		p.Status.PodIP = p.Status.PodIPs[0].IP
-		c.Pods = append(c.Pods, p)
-	}
-	c.Pods = append(c.Pods, newPod("x", "pending", nodes[0], map[string]string{"pod": "pending"}, DefaultContainerPorts()))
-	if st.Policies != nil {
-		for _, p := range st.Policies(e) {
-			p = p.DeepCopy()
-			p.TypeMeta = metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}
-			c.Policies = append(c.Policies, p)
-		}
-	}
-	return c
 }
 
 // modelAddr is the address of pod ("ns/pod") in the family under test.

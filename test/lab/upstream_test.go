@@ -1,4 +1,4 @@
-package e2e
+package lab
 
 import (
 	"bufio"
@@ -15,7 +15,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/nftpolicy/nftpolicy/internal/lab"
+	nftlab "github.com/nftpolicy/nftpolicy/internal/lab"
+	"github.com/nftpolicy/nftpolicy/test/e2e"
 )
 
 // TestLabRunsUpstreamSuite runs every step of the upstream cases as a scenario of one `nftpolicy lab --once -o
@@ -24,16 +25,18 @@ import (
 // itself (its summary must say 0 failed). The pods keep the model's addresses (status.podIPs in the
 // manifests), so ipBlock policies written for them apply unchanged.
 func TestLabRunsUpstreamSuite(t *testing.T) {
-	requireRoot(t)
+	if os.Geteuid() != 0 {
+		t.Fatal("the lab needs root (CI runs as root)")
+	}
 	dir := t.TempDir()
 	type stepFile struct {
-		tc   Case
-		step Step
+		tc   e2e.Case
+		step e2e.Step
 		name string
 	}
 	var files []stepFile
-	e := fakeEnv{family: 4}
-	for ci, tc := range UpstreamCases() {
+	e := e2e.NewModelEnv(4)
+	for ci, tc := range e2e.UpstreamCases() {
 		for si, st := range tc.Steps {
 			path := filepath.Join(dir, fmt.Sprintf("c%02d-s%d.yaml", ci, si))
 			if err := os.WriteFile(path, labManifest(t, tc, st, e), 0o644); err != nil {
@@ -42,7 +45,7 @@ func TestLabRunsUpstreamSuite(t *testing.T) {
 			files = append(files, stepFile{tc, st, path})
 		}
 	}
-	o := &lab.Options{Once: true, Output: "json", StateRoot: t.TempDir()}
+	o := &nftlab.Options{Once: true, Output: "json", StateRoot: t.TempDir()}
 	for _, f := range files {
 		o.Files = append(o.Files, f.name)
 	}
@@ -50,7 +53,7 @@ func TestLabRunsUpstreamSuite(t *testing.T) {
 	defer cancel()
 	var out, log bytes.Buffer
 	start := time.Now()
-	err := lab.Run(ctx, o, &out, &log)
+	err := nftlab.Run(ctx, o, &out, &log)
 	t.Logf("lab: %d scenarios in %s", len(files), time.Since(start).Round(time.Millisecond))
 	if err != nil {
 		t.Fatalf("lab: %v\n%s", err, log.String())
@@ -79,8 +82,8 @@ func TestLabRunsUpstreamSuite(t *testing.T) {
 	for _, f := range files {
 		for _, pe := range f.step.Probes {
 			var bad []string
-			for _, from := range AllPods() {
-				for _, to := range AllPods() {
+			for _, from := range e2e.AllPods() {
+				for _, to := range e2e.AllPods() {
 					if from == to {
 						continue
 					}
@@ -109,9 +112,9 @@ func TestLabRunsUpstreamSuite(t *testing.T) {
 
 // labManifest writes the step's objects as a manifest the lab reads: the namespaces, the nine pods with their
 // IPv4 model address, and the step's policies.
-func labManifest(t *testing.T, tc Case, st Step, e Env) []byte {
+func labManifest(t *testing.T, tc e2e.Case, st e2e.Step, e e2e.Env) []byte {
 	t.Helper()
-	c := modelCluster(tc, st, e)
+	c := e2e.ModelCluster(tc, st, e)
 	var docs []string
 	add := func(o any) {
 		b, err := yaml.Marshal(o)

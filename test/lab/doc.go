@@ -1,0 +1,4 @@
+// Package lab runs the upstream NetworkPolicy suite (test/e2e's cases and truth tables) through `nftpolicy lab
+// --once -o json`, as scenarios with the model's addresses, and checks every observed verdict against the truth
+// tables. It is a package of its own so that `go test ./...` runs it beside test/e2e rather than after it.
+package lab
