@@ -1,9 +1,12 @@
 package plugin
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // Streams are the standard streams a command uses.
@@ -12,36 +15,25 @@ type Streams struct {
 	Out, Err io.Writer
 }
 
-const usage = `kubectl nftpolicy: NetworkPolicy as nftables, for the nftpolicy enforcer.
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+)
 
-Usage:
-  kubectl nftpolicy render -f FILE... [--node NAME]   print the nft ruleset a node would get
-
-Run "kubectl nftpolicy COMMAND -h" for a command's flags.
-`
-
-// Main runs the plugin with args (without the program name) and returns the process exit code.
+// Main runs the plugin with args (without the program name) and returns the process exit code. Every failure is
+// one line on stderr, "error: ...", and exit code 1; nothing is written to stdout unless the command succeeded.
 func Main(args []string, s Streams) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(s.Out, usage)
-		if len(args) == 0 {
-			return 2
+	cmd := NewCommand(genericiooptions.IOStreams{In: s.In, Out: s.Out, ErrOut: s.Err})
+	cmd.SetArgs(args)
+	if err := cmd.Execute(); err != nil {
+		if errors.Is(err, errHelp) {
+			return exitOK
 		}
-		return 0
+		fmt.Fprintln(s.Err, "error:", strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; "))
+		return exitError
 	}
-	var err error
-	switch args[0] {
-	case "render":
-		err = runRender(args[1:], s)
-	default:
-		err = fmt.Errorf("unknown command %q; commands: render", args[0])
-	}
-	if err != nil {
-		if err == errHelp {
-			return 0
-		}
-		fmt.Fprintln(s.Err, "error:", strings.TrimSpace(err.Error()))
-		return 1
-	}
-	return 0
+	return exitOK
 }
+
+var errHelp = errors.New("help requested")

@@ -2,79 +2,49 @@ package plugin
 
 import (
 	"bytes"
-	"errors"
-	"flag"
+	"context"
 	"fmt"
 	"strings"
 
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
 	"github.com/nftpolicy/nftpolicy/internal/manifest"
 )
 
-var errHelp = errors.New("help requested")
-
 // RenderOptions are the flags of `render`.
 type RenderOptions struct {
-	Files []string
-	Node  string
+	src     *sourceFlags
+	streams genericiooptions.IOStreams
+	Node    string
 }
 
-// stringList is a repeatable flag.
-type stringList []string
-
-func (l *stringList) String() string     { return fmt.Sprint(*l) }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
-
-func runRender(args []string, s Streams) error {
-	o := &RenderOptions{}
-	if err := o.Complete(args, s); err != nil {
-		return err
+func newRenderCommand(src *sourceFlags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &RenderOptions{src: src, streams: streams}
+	cmd := &cobra.Command{
+		Use:   "render [--node NAME]",
+		Short: "Print the nft ruleset a node gets (an nft -f script of table inet nftpolicy)",
+		Example: `  kubectl nftpolicy render --node worker-1                 # from the cluster
+  kubectl nftpolicy render -f examples/demo.yaml --node node-a  # from manifests`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
 	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	return o.Run(s)
-}
-
-// Complete parses the command line.
-func (o *RenderOptions) Complete(args []string, s Streams) error {
-	fs := flag.NewFlagSet("render", flag.ContinueOnError)
-	fs.SetOutput(s.Err)
-	fs.Usage = func() {
-		fmt.Fprint(s.Err, `Usage: kubectl nftpolicy render -f FILE... [--node NAME]
-
-Reads Namespaces, Pods and NetworkPolicies (YAML or JSON, several documents or a v1 List, as
-"kubectl get -o yaml" prints them; a directory means its *.yaml/*.yml/*.json files; - is stdin) and
-prints the ruleset of table inet nftpolicy that node would get, as an nft script for "nft -f".
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	files := (*stringList)(&o.Files)
-	fs.Var(files, "f", "file, directory or - to read (repeatable)")
-	fs.Var(files, "filename", "same as -f")
-	fs.StringVar(&o.Node, "node", "", "node whose ruleset to print: pods with spec.nodeName equal to it are local (default: every pod is local)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
-		}
-		return fmt.Errorf("render: %w", err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("render: unexpected argument %q (files go after -f)", fs.Arg(0))
-	}
-	return nil
+	src.addFiles(cmd)
+	cmd.Flags().StringVar(&o.Node, "node", "", "node whose ruleset to print: pods with spec.nodeName equal to it are local (default: every pod is local)")
+	return cmd
 }
 
 // Validate checks the options.
 func (o *RenderOptions) Validate() error {
-	if len(o.Files) == 0 {
-		return errors.New("render: at least one -f FILE is required")
-	}
 	if o.Node != "" {
 		if msgs := validation.IsDNS1123Subdomain(o.Node); len(msgs) > 0 {
 			return fmt.Errorf("render: --node: invalid node name %q: %s", o.Node, strings.Join(msgs, "; "))
@@ -84,30 +54,27 @@ func (o *RenderOptions) Validate() error {
 }
 
 // Run renders. Output is written only once everything succeeded: never a partial ruleset.
-func (o *RenderOptions) Run(s Streams) error {
-	objs, err := manifest.Load(o.Files, s.In)
+func (o *RenderOptions) Run(ctx context.Context) error {
+	st, err := o.src.load(ctx, o.streams.In)
 	if err != nil {
 		return err
 	}
-	if objs.Len() == 0 {
-		return fmt.Errorf("no objects found in %s", fileList(o.Files))
-	}
-	n, err := build.Node(build.Cluster{Namespaces: objs.Namespaces, Pods: objs.Pods, Policies: objs.Policies}, o.Node)
+	n, err := build.Node(st.cluster, o.Node)
 	if err != nil {
-		return locate(err, objs)
+		return st.locate(err)
 	}
 	var buf bytes.Buffer
 	compiler.Compile(n).WriteText(&buf)
-	if o.Node != "" && !hasPodOn(objs, o.Node) {
+	if o.Node != "" && !hasPodOn(st.cluster.Pods, o.Node) {
 		// Valid, but most likely a misspelt node: say so without failing.
-		fmt.Fprintf(s.Err, "warning: no pod has spec.nodeName=%s; the ruleset enforces nothing on that node\n", o.Node)
+		fmt.Fprintf(o.streams.ErrOut, "warning: no pod has spec.nodeName=%s; the ruleset enforces nothing on that node\n", o.Node)
 	}
-	_, err = s.Out.Write(buf.Bytes())
+	_, err = o.streams.Out.Write(buf.Bytes())
 	return err
 }
 
-func hasPodOn(objs *manifest.Objects, node string) bool {
-	for _, p := range objs.Pods {
+func hasPodOn(pods []*corev1.Pod, node string) bool {
+	for _, p := range pods {
 		if p.Spec.NodeName == node {
 			return true
 		}
@@ -130,6 +97,9 @@ func fileList(files []string) string {
 // locate prefixes an error about one object ("Kind ns/name: field: problem", as package build words them)
 // with the file and document the object came from.
 func locate(err error, objs *manifest.Objects) error {
+	if objs == nil {
+		return err
+	}
 	id, _, _ := strings.Cut(err.Error(), ": ")
 	if where := objs.Source(id); where != "" {
 		return fmt.Errorf("%s: %w", where, err)
