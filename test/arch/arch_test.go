@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The pure core (IR, builder, compiler, evaluator, nft model) must depend on no client-go, controller-runtime or
+// The pure core (IR, builder, compiler, evaluator, nft model and its listing parser) must depend on no client-go, controller-runtime or
 // netlink (transitively); kernelOnly below says who may import the netlink libraries at all.
 var forbidden = map[string][]string{
 	"github.com/nftpolicy/nftpolicy/compiler/ir":    {"k8s.io/", "sigs.k8s.io/controller-runtime", "github.com/google/nftables", "github.com/mdlayher/netlink"},
@@ -14,6 +14,7 @@ var forbidden = map[string][]string{
 	"github.com/nftpolicy/nftpolicy/compiler/build": {"k8s.io/client-go", "sigs.k8s.io/controller-runtime", "github.com/google/nftables", "github.com/mdlayher/netlink"},
 	"github.com/nftpolicy/nftpolicy/compiler/eval":  {"k8s.io/", "sigs.k8s.io/", "github.com/google/nftables", "github.com/mdlayher/netlink"},
 	"github.com/nftpolicy/nftpolicy/nft":            {"k8s.io/", "sigs.k8s.io/controller-runtime", "github.com/google/nftables", "github.com/mdlayher/netlink"},
+	"github.com/nftpolicy/nftpolicy/nft/listing":    {"k8s.io/", "sigs.k8s.io/", "github.com/google/nftables", "github.com/mdlayher/netlink"},
 }
 
 func deps(t *testing.T, pkg string) []string {
