@@ -22,16 +22,20 @@ const (
 )
 
 // Main runs the plugin with args (without the program name) and returns the process exit code. Every failure is
-// one line on stderr, "error: ...", and exit code 1; nothing is written to stdout unless the command succeeded.
+// one line on stderr, "error: ...", and exit code 1 (2 for diff, whose 1 means drift); nothing is written to
+// stdout unless the command succeeded.
 func Main(args []string, s Streams) int {
 	cmd := NewCommand(genericiooptions.IOStreams{In: s.In, Out: s.Out, ErrOut: s.Err})
 	cmd.SetArgs(args)
-	if err := cmd.Execute(); err != nil {
-		if errors.Is(err, errHelp) {
+	if ran, err := cmd.ExecuteC(); err != nil {
+		switch {
+		case errors.Is(err, errHelp):
 			return exitOK
+		case errors.Is(err, errDrift):
+			return exitDrift
 		}
 		fmt.Fprintln(s.Err, "error:", strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; "))
-		return exitError
+		return errorExit(ran)
 	}
 	return exitOK
 }

@@ -34,6 +34,7 @@ it never writes) or, with --offline -f FILE|DIR, manifests as "kubectl get -o ya
 		newRenderCommand(src, streams),
 		newMatrixCommand(src, streams),
 		newExplainCommand(src, streams),
+		newDiffCommand(src, streams),
 	)
 	return root
 }
