@@ -217,3 +217,19 @@ func TestDiffBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffOfRender: what render prints (nft -f syntax, which the listing parser reads too) is no drift, per node.
+func TestDiffOfRender(t *testing.T) {
+	for _, node := range []string{"node-a", "node-b"} {
+		var out, errOut bytes.Buffer
+		if code := Main([]string{"render", "-f", diffCluster, "--node", node}, Streams{Out: &out, Err: &errOut}); code != 0 {
+			t.Fatalf("render: exit %d: %s", code, errOut.String())
+		}
+		var dout, derr bytes.Buffer
+		code := Main([]string{"diff", "-f", diffCluster, "--node", node, "--ruleset", "-"},
+			Streams{In: &out, Out: &dout, Err: &derr})
+		if code != 0 || !strings.HasPrefix(dout.String(), "no drift: <stdin> holds the table inet nftpolicy node "+node) {
+			t.Errorf("%s: exit %d, %q %q", node, code, dout.String(), derr.String())
+		}
+	}
+}
