@@ -26,6 +26,9 @@
 //	                            (ModelEnv's made-up addresses): ModelCluster
 //	eval_test.go                our evaluator (compiler/eval) on the IR of every
 //	                            step against the tables (no root, no packets)
+//	explain_test.go             kubectl nftpolicy explain's verdicts against
+//	                            probes on a cluster loaded with render; diff
+//	                            on each node's listing finds no drift
 //
 // test/lab runs the same cases through `nftpolicy lab`.
 package e2e
