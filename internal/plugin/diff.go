@@ -29,7 +29,7 @@ const diffLong = `diff compares the table a node holds with the one its agent sh
 someone added, an element or a chain missing, a table left behind by an agent that stopped syncing.
 
 The node's side is a file: on the node, "nft list table inet nftpolicy > node.nft" (or "nft list ruleset";
-other tables are skipped). It is read as text, so diff needs no root and no access to the node. The desired side
+other tables are skipped), read as text: diff needs no root and runs anywhere, a laptop too. The desired side
 is the ruleset "render --node" prints, from the cluster or from --offline -f manifests.
 
 Lines starting with - are only on the node, + only desired. A construct nftpolicy never writes (another
