@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 
@@ -152,30 +153,45 @@ func (o *MatrixOptions) filter(pods []*pod) ([]*pod, error) {
 
 func (o *MatrixOptions) cells(ev *eval.Evaluator, pods []*pod) []cell {
 	var out []cell
-	for _, from := range pods {
-		for _, to := range pods {
+	eachProbe(pods, pods, o.ports, func(pr probe) {
+		v := ev.Check(pr.fromIP, pr.toIP, pr.port.proto, pr.port.num)
+		out = append(out, cell{From: pr.from.key, To: pr.to.key, FromIP: pr.fromIP.String(), ToIP: pr.toIP.String(),
+			Port: pr.port.num, Protocol: protoName(pr.port.proto), Verdict: verdictWord(v.Allowed)})
+	})
+	return out
+}
+
+// probe is one connection of the matrix: from a pod to another, on one port, in one address family.
+type probe struct {
+	from, to     *pod
+	fromIP, toIP netip.Addr
+	port         port
+}
+
+// eachProbe calls fn for every probe of the matrix from a pod of froms to a different pod of tos, in that order:
+// on ports, or each destination's container ports when ports is nil, for each address family both pods have.
+// matrix and dry-run (which evaluates only the probes a change can touch) both enumerate probes with it.
+func eachProbe(froms, tos []*pod, ports []port, fn func(probe)) {
+	for _, from := range froms {
+		for _, to := range tos {
 			if from == to {
 				continue
 			}
-			ports := o.ports
-			if ports == nil {
-				ports = to.ports
+			pts := ports
+			if pts == nil {
+				pts = to.ports
 			}
-			for _, pt := range ports {
+			for _, pt := range pts {
 				for _, fip := range from.ips {
 					for _, tip := range to.ips {
-						if fip.Is4() != tip.Is4() {
-							continue
+						if fip.Is4() == tip.Is4() {
+							fn(probe{from: from, to: to, fromIP: fip, toIP: tip, port: pt})
 						}
-						v := ev.Check(fip, tip, pt.proto, pt.num)
-						out = append(out, cell{From: from.key, To: to.key, FromIP: fip.String(), ToIP: tip.String(),
-							Port: pt.num, Protocol: protoName(pt.proto), Verdict: verdictWord(v.Allowed)})
 					}
 				}
 			}
 		}
 	}
-	return out
 }
 
 func verdictWord(allow bool) string {

@@ -35,6 +35,7 @@ it never writes) or, with --offline -f FILE|DIR, manifests as "kubectl get -o ya
 		newMatrixCommand(src, streams),
 		newExplainCommand(src, streams),
 		newDiffCommand(src, streams),
+		newDryRunCommand(src, streams),
 	)
 	return root
 }
