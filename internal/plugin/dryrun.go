@@ -49,7 +49,7 @@ the same namespace/name, as kubectl apply would) or deleted (--delete NS/NAME), 
     difference between the table inet nftpolicy the agent installs before and after: chains and sets added,
     removed or rewritten, and set elements added and removed, as nft writes them. Unchanged nodes are counted.
 
-The cluster is the live one (get/list only), or the manifests of --cluster FILE|DIR (--offline needs it; -f holds
+The cluster is the live one (get/list only), or the manifests of --state FILE|DIR (--offline needs it; -f holds
 the policies to apply). A policy without metadata.namespace goes to "default".
 
 --validate=client (default) checks every policy as the agent does and names the file, object and field of an
@@ -81,12 +81,12 @@ per set, then "... and N more". -o json and -o yaml list everything, as one docu
 func newDryRunCommand(src *sourceFlags, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &DryRunOptions{src: src, streams: streams}
 	cmd := &cobra.Command{
-		Use:   "dry-run -f POLICIES [--delete NS/NAME ...] [--cluster FILE|DIR]",
+		Use:   "dry-run -f POLICIES [--delete NS/NAME ...] [--state FILE|DIR]",
 		Short: "What applying or deleting NetworkPolicies would change: connectivity and each node's ruleset",
 		Long:  dryRunLong,
 		Example: `  kubectl nftpolicy dry-run -f deny-all.yaml                      # against the live cluster
   kubectl nftpolicy dry-run -f new/ --delete shop/old-policy --validate=server
-  kubectl nftpolicy dry-run --cluster cluster/ -f change.yaml -o json  # offline`,
+  kubectl nftpolicy dry-run --state cluster/ -f change.yaml -o json  # offline`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.Run(cmd.Context())
@@ -94,8 +94,8 @@ func newDryRunCommand(src *sourceFlags, streams genericiooptions.IOStreams) *cob
 	}
 	cmd.Flags().StringArrayVarP(&o.Files, "filename", "f", nil,
 		`NetworkPolicies to apply (files, directories: their *.yaml/*.yml/*.json, "-": stdin; Lists too)`)
-	cmd.Flags().StringArrayVar(&o.Cluster, "cluster", nil,
-		`manifests of the cluster (Namespaces, Pods, NetworkPolicies; as -f of matrix) instead of the API server; implies --offline`)
+	cmd.Flags().StringArrayVar(&o.Cluster, "state", nil,
+		`manifests of the cluster (Namespaces, Pods, NetworkPolicies; as -f of matrix) instead of the API server; implies --offline (not --cluster: that is the kubeconfig cluster, as in kubectl)`)
 	cmd.Flags().StringArrayVar(&o.Delete, "delete", nil, "a NetworkPolicy to delete, namespace/name (repeatable)")
 	cmd.Flags().StringVar(&o.Validate, "validate", "client", "client: check the policies locally; server: also a server-side dry-run of each object (live cluster only)")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "table", "table, json or yaml")
@@ -178,11 +178,11 @@ func (o *DryRunOptions) check() error {
 	case len(o.Files) == 0 && len(o.Delete) == 0:
 		return fmt.Errorf("dry-run: nothing to try: give the policies to apply with -f FILE|DIR, or --delete NS/NAME")
 	case o.Validate == "server" && (o.src.offline || len(o.Cluster) > 0):
-		return fmt.Errorf("dry-run: --validate=server sends the objects to the API server: it needs the live cluster, not --offline/--cluster")
+		return fmt.Errorf("dry-run: --validate=server sends the objects to the API server: it needs the live cluster, not --offline/--state")
 	case o.src.offline && len(o.Cluster) == 0:
-		return fmt.Errorf("dry-run: --offline needs --cluster FILE|DIR with the cluster's manifests (-f holds the policies to apply)")
+		return fmt.Errorf("dry-run: --offline needs --state FILE|DIR with the cluster's manifests (-f holds the policies to apply)")
 	case slices.Contains(o.Files, "-") && slices.Contains(o.Cluster, "-"):
-		return fmt.Errorf("dry-run: -f - and --cluster - cannot both read stdin")
+		return fmt.Errorf("dry-run: -f - and --state - cannot both read stdin")
 	}
 	return nil
 }
@@ -220,7 +220,7 @@ func (o *DryRunOptions) loadPolicies() ([]*networkingv1.NetworkPolicy, *manifest
 		others = append(others, "Pod "+p.Namespace+"/"+p.Name)
 	}
 	if len(others) > 0 {
-		return nil, nil, fmt.Errorf("%s: %s: dry-run -f takes NetworkPolicies only (the cluster's manifests go in --cluster)",
+		return nil, nil, fmt.Errorf("%s: %s: dry-run -f takes NetworkPolicies only (the cluster's manifests go in --state)",
 			objs.Source(others[0]), others[0])
 	}
 	if len(objs.Policies) == 0 {

@@ -15,7 +15,7 @@ import (
 )
 
 // TestDryRunLive runs dry-run against a real API server holding testdata/cluster.yaml: the report is the one
-// --cluster gives, --validate=server passes for valid creates, updates and deletes and names the object the API
+// --state gives, --validate=server passes for valid creates, updates and deletes and names the object the API
 // server refuses, and the cluster's policies are the same afterwards.
 func TestDryRunLive(t *testing.T) {
 	if testing.Short() {
@@ -32,7 +32,7 @@ func TestDryRunLive(t *testing.T) {
 		{"-f", dryRunDir + "db-from-api-and-beta.yaml", "-f", dryRunDir + "api-egress.yaml", "--delete", "gamma/from-outside"},
 	}
 	for _, ch := range changes {
-		_, offline, _ := run(append([]string{"--cluster", fixtureCluster}, ch...)...)
+		_, offline, _ := run(append([]string{"--state", fixtureCluster}, ch...)...)
 		for _, v := range []string{"client", "server"} {
 			code, live, errs := run(append([]string{"--kubeconfig", kubeconfig, "--validate", v}, ch...)...)
 			if code != 0 || live != offline {

@@ -28,7 +28,7 @@ const (
 // stdout with testdata/golden/<name>.txt (-update rewrites them, as for TestGolden).
 func TestGoldenDryRun(t *testing.T) {
 	dr := func(args ...string) []string {
-		return append([]string{"dry-run", "--cluster", fixtureCluster}, args...)
+		return append([]string{"dry-run", "--state", fixtureCluster}, args...)
 	}
 	for _, tc := range []struct {
 		name string
@@ -94,7 +94,7 @@ func TestDryRunDefaultDenyFlipsExactly(t *testing.T) {
 		t.Fatalf("fixture: only %d allowed probes into beta", len(want))
 	}
 
-	rep := dryRunJSON(t, "--cluster", fixtureCluster, "-f", dryRunDir+"deny-beta-ingress.yaml")
+	rep := dryRunJSON(t, "--state", fixtureCluster, "-f", dryRunDir+"deny-beta-ingress.yaml")
 	if len(rep.Connectivity.Gained) != 0 || rep.Connectivity.GainedProbes != 0 {
 		t.Errorf("gained: %+v; want none", rep.Connectivity.Gained)
 	}
@@ -286,7 +286,7 @@ func TestDryRunBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	dr := func(args ...string) []string {
-		return append([]string{"dry-run", "--cluster", fixtureCluster}, args...)
+		return append([]string{"dry-run", "--state", fixtureCluster}, args...)
 	}
 	for _, tc := range []struct {
 		args []string
@@ -298,15 +298,15 @@ func TestDryRunBadInput(t *testing.T) {
 		{dr("--delete", "beta"), `--delete "beta": want namespace/name`},
 		{dr("-f", dryRunDir+"api-egress.yaml", "--validate=server"), "--validate=server sends the objects to the API server: it needs the live cluster"},
 		{[]string{"dry-run", "--offline", "-f", dryRunDir + "api-egress.yaml", "--validate=server"}, "--validate=server"},
-		{[]string{"dry-run", "--offline", "-f", dryRunDir + "api-egress.yaml"}, "--offline needs --cluster FILE|DIR"},
+		{[]string{"dry-run", "--offline", "-f", dryRunDir + "api-egress.yaml"}, "--offline needs --state FILE|DIR"},
 		{dr(), "nothing to try: give the policies to apply with -f FILE|DIR, or --delete NS/NAME"},
 		{dr("-f", pod), pod + ": document 1: Pod x/p: dry-run -f takes NetworkPolicies only"},
 		{dr("-f", same, "--delete", "gamma/from-outside"), same + ": document 1: NetworkPolicy gamma/from-outside: given with -f and with --delete"},
 		{dr("-f", dryRunDir+"api-egress.yaml", "-o", "wide"), "want table, json or yaml"},
 		{dr("-f", dryRunDir+"api-egress.yaml", "--validate", "strict"), "--validate: want client or server"},
 		{dr("-f", dryRunDir+"api-egress.yaml", "--limit", "-1"), "--limit"},
-		{[]string{"dry-run", "--cluster", "-", "-f", "-"}, "cannot both read stdin"},
-		{[]string{"dry-run", "--cluster", dryRunDir + "nope", "-f", dryRunDir + "api-egress.yaml"}, "testdata/dryrun/nope: no such file"},
+		{[]string{"dry-run", "--state", "-", "-f", "-"}, "cannot both read stdin"},
+		{[]string{"dry-run", "--state", dryRunDir + "nope", "-f", dryRunDir + "api-egress.yaml"}, "testdata/dryrun/nope: no such file"},
 		{dr("-f", dryRunDir+"api-egress.yaml", "stray"), `unexpected argument "stray"`},
 	} {
 		var out, errOut bytes.Buffer
