@@ -61,15 +61,7 @@ func TestDiffGolden(t *testing.T) {
 	if code != 1 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q; want 1 and nothing", code, errOut)
 	}
-	path := filepath.Join("testdata", "golden", "diff-drift.txt")
-	if *update {
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if want := readText(t, path); out != want {
-		t.Errorf("output differs from %s:\n%s", path, out)
-	}
+	checkGolden(t, "diff-drift", out)
 }
 
 // TestDiffTampered: node-a.nft changed by hand, one change at a time; each is reported as exactly that change.

@@ -51,19 +51,7 @@ func TestGoldenDryRun(t *testing.T) {
 			if code := Main(tc.args, Streams{In: strings.NewReader(""), Out: &out, Err: &errOut}); code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut.String())
 			}
-			path := filepath.Join("testdata", "golden", tc.name+".txt")
-			if *update {
-				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if out.String() != string(want) {
-				t.Errorf("output differs from %s:\n%s", path, out.String())
-			}
+			checkGolden(t, tc.name, out.String())
 		})
 	}
 }
