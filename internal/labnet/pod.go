@@ -136,3 +136,15 @@ func (n *Net) Pods() []string {
 	slices.Sort(out)
 	return out
 }
+
+// PodNetnsPath returns the path of the pod's network namespace (for setns), so that callers can run their own
+// sockets inside it, e.g. a benchmark's pinned client and server.
+func (n *Net) PodNetnsPath(key string) (string, error) {
+	n.epMu.RLock()
+	defer n.epMu.RUnlock()
+	e := n.byKey[key]
+	if e == nil || e.external {
+		return "", fmt.Errorf("pod %s: no such pod", key)
+	}
+	return e.path(), nil
+}
