@@ -24,6 +24,8 @@ type Conn struct {
 	last  *nft.Table
 	// dormant says the last read found the table with flags (dormant): the next batch wakes it first.
 	dormant bool
+	// lastBatch is what the current or most recent Sync, Apply or Delete sent (LastBatch).
+	lastBatch BatchStats
 
 	// onBatch, when set (tests), sees the labels of every batch sent, in order.
 	onBatch func(labels []string)
@@ -91,7 +93,7 @@ func (c *Conn) Read() (*nft.Table, error) {
 func (c *Conn) Apply(p *nft.Plan) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.known = false
+	c.known, c.lastBatch = false, BatchStats{}
 	if p.Empty() {
 		return nil
 	}
@@ -139,7 +141,9 @@ func (c *Conn) send(b *batch) error {
 		}
 		c.onBatch(labels)
 	}
-	return c.t.sendBatch(b.msgs)
+	sent, err := c.t.sendBatch(b.msgs)
+	c.record(len(b.msgs), sent)
+	return err
 }
 
 // Sync makes the kernel hold desired. It diffs against the state it last applied or read (on first use, and
@@ -148,6 +152,7 @@ func (c *Conn) send(b *batch) error {
 func (c *Conn) Sync(desired *nft.Table) (*nft.Plan, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.lastBatch = BatchStats{}
 	if desired == nil {
 		return nil, fmt.Errorf("sync table %s: no desired table (Delete removes it)", tableLabel())
 	}
@@ -178,7 +183,7 @@ func (c *Conn) Sync(desired *nft.Table) (*nft.Plan, error) {
 func (c *Conn) Delete() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.known = false
+	c.known, c.lastBatch = false, BatchStats{}
 	b, err := newBatch()
 	if err != nil {
 		return err

@@ -104,11 +104,12 @@ func nftType(msg uint16) netlink.HeaderType {
 	return netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | msg)
 }
 
-// sendBatch sends msgs as one nfnetlink batch (one transaction: all or nothing) and returns the first error
+// sendBatch sends msgs as one nfnetlink batch (one transaction: all or nothing) and returns the bytes written
+// to the socket (headers and the batch's begin and end included; 0 when sendmsg failed) and the first error
 // the kernel reported, naming the message it belongs to.
-func (t *transport) sendBatch(msgs []message) error {
+func (t *transport) sendBatch(msgs []message) (int, error) {
 	if len(msgs) == 0 {
-		return nil
+		return 0, nil
 	}
 	nl := make([]netlink.Message, 0, len(msgs)+2)
 	labels := make(map[uint32]int, len(msgs))
@@ -132,15 +133,16 @@ func (t *transport) sendBatch(msgs []message) error {
 		Data:   nfgenmsg(unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES),
 	})
 	if err := t.growBuffers(size+minSockBuf, len(msgs)*ackTruesize+minSockBuf); err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := t.nl.SendMessages(nl); err != nil {
-		return fmt.Errorf("send batch of %d messages (%d bytes): %w", len(msgs), size, err)
+		return 0, fmt.Errorf("send batch of %d messages (%d bytes): %w", len(msgs), size, err)
 	}
+	sent := size + 2*(unix.NLMSG_HDRLEN+align4(len(nl[0].Data))) // the begin and end messages
 	// The kernel processes the batch inside sendmsg, so every reply is already queued.
 	replies, err := t.drain()
 	if err != nil {
-		return fmt.Errorf("read replies to a batch of %d messages: %w (the batch may or may not have been committed)",
+		return sent, fmt.Errorf("read replies to a batch of %d messages: %w (the batch may or may not have been committed)",
 			len(msgs), err)
 	}
 	var failed []error
@@ -160,14 +162,14 @@ func (t *transport) sendBatch(msgs []message) error {
 	}
 	switch {
 	case len(failed) == 1:
-		return failed[0]
+		return sent, failed[0]
 	case len(failed) > 1:
-		return fmt.Errorf("%w (and %d more failed messages in the same batch)", failed[0], len(failed)-1)
+		return sent, fmt.Errorf("%w (and %d more failed messages in the same batch)", failed[0], len(failed)-1)
 	case acked != len(msgs):
-		return fmt.Errorf("batch of %d messages: only %d acknowledged (the batch may or may not have been committed)",
+		return sent, fmt.Errorf("batch of %d messages: only %d acknowledged (the batch may or may not have been committed)",
 			len(msgs), acked)
 	}
-	return nil
+	return sent, nil
 }
 
 // reply is one acknowledgement: the sequence number it answers and the error (nil for success).
