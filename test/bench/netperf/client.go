@@ -100,6 +100,9 @@ func dial(src, dst netip.AddrPort) (int, error) {
 			break
 		}
 	}
+	if errors.Is(err, unix.EINPROGRESS) { // SO_SNDTIMEO expired
+		err = fmt.Errorf("no answer within %s", ioTimeout)
+	}
 	if err != nil {
 		unix.Close(fd)
 		return -1, fmt.Errorf("connect %s -> %s: %w", src, dst, err)

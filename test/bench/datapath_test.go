@@ -1,0 +1,136 @@
+package bench
+
+import (
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nftpolicy/nftpolicy/internal/labnet"
+)
+
+// datapathRounds is how many interleaved rounds each configuration is measured in.
+const datapathRounds = 5
+
+// BenchmarkDatapath measures what each ruleset costs a packet, in a lab node of each topology (routed, and
+// bridge with br_netfilter): the median time of a new TCP connection from the client pod to the server pod
+// (connect, a one-byte exchange, close) and of a one-byte request/response on an established connection, each
+// as a ratio to no filtering at all measured just before on the same testbed. Configurations: conntrack only,
+// nftpolicy's ruleset at 10/1,000/10,000 policies with 100/10,000/50,000 pods (the server selected by 1/20/200
+// of them), and the naive rule-per-peer reference of the same policies (see Naive). Every configuration is
+// measured in each of datapathRounds rounds, in a rotated order, each paired with its own no-filter phase, so
+// slow drifts of the machine fall on both sides of a ratio. Before every measurement the client must reach
+// the server and the intruder must not.
+//
+// Metrics per configuration: new-conn-x and rr-x (ratio to no filter; median and -min/-max over the rounds),
+// new-conn-µs and rr-µs (absolute medians), and for nftpolicy and naive vs-conntrack-x (ratio to conntrack
+// only, from the same rounds) and vs-10-policies-x (to its own cost at 10 policies); rules is the number of
+// rules the new connection walks where that is countable (conntrack, naive).
+func BenchmarkDatapath(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Fatal("needs root: the testbed is network namespaces")
+	}
+	start := time.Now()
+	sets, err := rulesets(datapathSizes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("rulesets built in %s", time.Since(start).Round(time.Millisecond))
+	for _, topo := range []labnet.Topology{labnet.Routed, labnet.Bridge} {
+		b.Run(string(topo), func(b *testing.B) {
+			res := measureDatapath(b, newBed(b, topo), sets)
+			for _, name := range res.order {
+				b.Run(name, func(b *testing.B) { res.report(b, name) })
+			}
+		})
+	}
+}
+
+// datapathResults holds per-round figures of every configuration.
+type datapathResults struct {
+	order []string
+	// conn and rr are ratios to the paired no-filter phase, one per round; absConn and absRR the medians
+	// themselves (for no-filter: every no-filter phase).
+	conn, rr, absConn, absRR map[string][]float64
+	rules                    map[string]int
+}
+
+func measureDatapath(b *testing.B, d *bed, sets []ruleset) *datapathResults {
+	res := &datapathResults{order: []string{"no-filter"}, conn: map[string][]float64{}, rr: map[string][]float64{},
+		absConn: map[string][]float64{}, absRR: map[string][]float64{}, rules: map[string]int{}}
+	for _, s := range sets {
+		res.order = append(res.order, s.name)
+		res.rules[s.name] = s.rules
+	}
+	if _, err := d.measure(); err != nil { // warm-up: caches, neighbour entries, the server's thread
+		b.Fatal(err)
+	}
+	for round := 0; round < datapathRounds; round++ {
+		t0 := time.Now()
+		for i := range sets {
+			s := sets[(i+round)%len(sets)]
+			base, err := d.measure()
+			if err != nil {
+				b.Fatalf("round %d, no filter before %s: %v", round, s.name, err)
+			}
+			if err := s.load(d); err != nil {
+				b.Fatalf("load %s: %v", s.name, err)
+			}
+			if err := d.check(s.enforcing); err != nil {
+				b.Fatalf("%s: %v", s.name, err)
+			}
+			got, err := d.measure()
+			if err != nil {
+				b.Fatalf("round %d, %s: %v", round, s.name, err)
+			}
+			if err := s.unload(d); err != nil {
+				b.Fatalf("unload %s: %v", s.name, err)
+			}
+			res.add("no-filter", base, base)
+			res.add(s.name, got, base)
+		}
+		b.Logf("round %d: %s", round, time.Since(t0).Round(time.Millisecond))
+	}
+	return res
+}
+
+func (r *datapathResults) add(name string, got, base sample) {
+	r.conn[name] = append(r.conn[name], float64(got.connect)/float64(base.connect))
+	r.rr[name] = append(r.rr[name], float64(got.roundTrip)/float64(base.roundTrip))
+	r.absConn[name] = append(r.absConn[name], float64(got.connect)/1e3)
+	r.absRR[name] = append(r.absRR[name], float64(got.roundTrip)/1e3)
+}
+
+// report writes the metrics of one configuration (see BenchmarkDatapath).
+func (r *datapathResults) report(b *testing.B, name string) {
+	spread := func(metric string, vs []float64) {
+		s := slices.Clone(vs)
+		slices.Sort(s)
+		b.ReportMetric(s[len(s)/2], metric)
+		b.ReportMetric(s[0], metric+"-min")
+		b.ReportMetric(s[len(s)-1], metric+"-max")
+	}
+	per := func(a, c []float64) []float64 {
+		out := make([]float64, len(a))
+		for i := range a {
+			out[i] = a[i] / c[i]
+		}
+		return out
+	}
+	spread("new-conn-µs", r.absConn[name])
+	spread("rr-µs", r.absRR[name])
+	if name == "no-filter" {
+		return
+	}
+	spread("new-conn-x", r.conn[name])
+	spread("rr-x", r.rr[name])
+	if kind, _, ok := strings.Cut(name, "-"); ok && (kind == "nftpolicy" || kind == "naive") {
+		spread("vs-conntrack-x", per(r.conn[name], r.conn["conntrack"]))
+		spread("vs-10-policies-x", per(r.conn[name], r.conn[kind+"-"+strconv.Itoa(datapathSizes[0].policies)]))
+	}
+	if n := r.rules[name]; n > 0 {
+		b.ReportMetric(float64(n), "rules")
+	}
+}
