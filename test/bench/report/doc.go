@@ -52,7 +52,8 @@
 //
 // # The contract with the benchmarks
 //
-// The metric names targets.go and the plot read are the contract with the benchmark authors:
+// The metric names targets.go and the plot read are the contract with the benchmark authors (<topology> is
+// routed or bridge today; any name without a slash works):
 //
 //	BenchmarkDatapath/<topology>/nftpolicy-<P>   new-conn-x (+ -min, -max): new connection latency ÷ no filter, P policies
 //	BenchmarkDatapath/<topology>/naive-<P>       new-conn-x (+ -min, -max): the same for the naive ruleset

@@ -67,7 +67,7 @@ func TestCheckAgainstItself(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "reproduced: 61 of 61 figures compared; 0 new, 0 earlier figures not in this run") {
+	if !strings.Contains(stdout, "reproduced: 125 of 125 figures compared; 0 new, 0 earlier figures not in this run") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 	if !strings.Contains(stderr, "nothing written") {
@@ -93,7 +93,7 @@ func TestCheckNotReproduced(t *testing.T) {
 		t.Errorf("exit %d without -strict, want 0", code)
 	}
 	if !strings.Contains(stdout, "BenchmarkFirstBatch                              apply-ms          621 [598–675]") ||
-		!strings.Contains(stdout, "reproduced: 0 of 1 figures compared; 60 new, 0 earlier figures not in this run") {
+		!strings.Contains(stdout, "reproduced: 0 of 1 figures compared; 124 new, 0 earlier figures not in this run") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 }
@@ -183,7 +183,7 @@ func TestRun(t *testing.T) {
 	if got, want := string(args), "test -run ^$ -bench Datapath|FirstBatch -benchtime 1x -count 2 -timeout 40m -v ./test/bench/\n"; got != want {
 		t.Errorf("go %q, want %q", got, want)
 	}
-	if !strings.Contains(stderr, "BenchmarkDatapath/veth/nftpolicy-10000-8") {
+	if !strings.Contains(stderr, "BenchmarkDatapath/routed/nftpolicy-10000-8") {
 		t.Error("go test's output was not passed through to stderr")
 	}
 	if !strings.Contains(stdout, "targets met: 10 of 12") {

@@ -16,8 +16,8 @@ func TestParseSample(t *testing.T) {
 			t.Errorf("config %s = %q, want %q", k, got, want)
 		}
 	}
-	// 2 topologies × 10 datapath benchmarks, 2 BuildCompile, FirstBatch, Change/relabel, 2 AgentRelabel; -count 2.
-	if got, want := len(raw.Results), 2*(20+2+1+1+2); got != want {
+	// 2 topologies × 8 datapath benchmarks, 2 BuildCompile, FirstBatch, Change/relabel, 2 AgentRelabel; -count 2.
+	if got, want := len(raw.Results), 2*(16+2+1+1+2); got != want {
 		t.Errorf("%d results, want %d", got, want)
 	}
 	var names []string
@@ -27,22 +27,25 @@ func TestParseSample(t *testing.T) {
 		}
 		names = append(names, r.Name)
 	}
-	for _, want := range []string{"BenchmarkDatapath/veth/nftpolicy-10000", "BenchmarkDatapath/bridge/conntrack",
+	for _, want := range []string{"BenchmarkDatapath/routed/nftpolicy-10000", "BenchmarkDatapath/bridge/conntrack",
 		"BenchmarkBuildCompile/policies=10000/pods=50000", "BenchmarkFirstBatch", "BenchmarkChange/relabel",
 		"BenchmarkAgentRelabel/1000policies-50000pods"} {
 		if !strings.Contains(strings.Join(names, "\n")+"\n", want+"\n") {
 			t.Errorf("no result for %s", want)
 		}
 	}
-	r := raw.Results[3] // nofilter, conntrack and nftpolicy-10 ran before it
-	want := []Metric{{"ns/op", 3.4e9}, {"new-conn-x", 1.024}, {"new-conn-x-max", 1.051}, {"new-conn-x-min", 0.995}}
-	if r.Name != "BenchmarkDatapath/veth/nftpolicy-100" || r.Iterations != 1 || r.Line != 18 || len(r.Metrics) != len(want) {
-		t.Fatalf("fourth result: %+v", r)
+	r := raw.Results[1] // BenchmarkDatapath/routed/conntrack, after no-filter
+	want := []Metric{{"ns/op", 1.6e11}, {"new-conn-x", 1.012}, {"new-conn-x-max", 1.041}, {"new-conn-x-min", 0.987}}
+	if r.Name != "BenchmarkDatapath/routed/conntrack" || r.Iterations != 1 || r.Line != 21 || len(r.Metrics) != 14 {
+		t.Fatalf("second result: %+v", r)
 	}
 	for i, m := range want {
 		if r.Metrics[i] != m {
 			t.Errorf("metric %d = %+v, want %+v", i, r.Metrics[i], m)
 		}
+	}
+	if last := r.Metrics[13]; last != (Metric{"rules", 1}) {
+		t.Errorf("last metric %+v, want 1 rules", last)
 	}
 	if len(raw.Skipped) != 1 || raw.Skipped[0] != (Skip{"BenchmarkAgentChurn", "needs root (a network namespace of its own)"}) {
 		t.Errorf("skipped = %+v", raw.Skipped)

@@ -39,19 +39,19 @@ func TestSVGSample(t *testing.T) {
 		series = append(series, s.Ruleset+" ("+s.Topology+"): "+strings.Join(ps, " "))
 	}
 	want := []string{
-		"nftpolicy (veth): 10 100 1,000 10,000", "naive (veth): 10 100 1,000 10,000",
-		"nftpolicy (bridge): 10 100 1,000 10,000", "naive (bridge): 10 100 1,000 10,000",
+		"nftpolicy (routed): 10 1,000 10,000", "naive (routed): 10 1,000 10,000",
+		"nftpolicy (bridge): 10 1,000 10,000", "naive (bridge): 10 1,000 10,000",
 	}
 	if strings.Join(series, "\n") != strings.Join(want, "\n") {
 		t.Errorf("series:\n%s\nwant:\n%s", strings.Join(series, "\n"), strings.Join(want, "\n"))
 	}
-	if len(p.Refs) != 2 || p.Refs[0].Topology != "veth" || p.Refs[1].Topology != "bridge" {
+	if len(p.Refs) != 2 || p.Refs[0].Topology != "routed" || p.Refs[1].Topology != "bridge" {
 		t.Errorf("reference lines %+v", p.Refs)
 	}
 	svg := string(first)
 	for _, s := range []string{
-		">nftpolicy (veth)<", ">naive (veth)<", ">nftpolicy (bridge)<", ">naive (bridge)<",
-		">conntrack only (veth)<", ">conntrack only (bridge)<", ">no filter<",
+		">nftpolicy (routed)<", ">naive (routed)<", ">nftpolicy (bridge)<", ">naive (bridge)<",
+		">conntrack only (routed)<", ">conntrack only (bridge)<", ">no filter<",
 		"(log scale)</text>", // y: naive reaches ~47 × the least figure
 		">number of policies (log scale)<", `stroke-dasharray="7 4"`, "<title>",
 	} {
@@ -59,12 +59,12 @@ func TestSVGSample(t *testing.T) {
 			t.Errorf("the SVG has no %q", s)
 		}
 	}
-	// One polyline per series; 16 points with error bars.
+	// One polyline per series; 12 points with error bars.
 	if n := strings.Count(svg, "<polyline"); n != 4 {
 		t.Errorf("%d polylines, want 4", n)
 	}
-	if n := strings.Count(svg, "<path d="); n != 16 {
-		t.Errorf("%d error bars, want 16", n)
+	if n := strings.Count(svg, "<path d="); n != 12 {
+		t.Errorf("%d error bars, want 12", n)
 	}
 }
 
