@@ -78,7 +78,7 @@ func Parse(r io.Reader, source string) (*Raw, error) {
 		prevBlock := block
 		block, lastSkip = "", -1
 		switch {
-		case strings.HasPrefix(trimmed, "--- FAIL:") || trimmed == "FAIL" || strings.HasPrefix(trimmed, "FAIL\t") || strings.HasPrefix(trimmed, "FAIL "):
+		case strings.HasPrefix(trimmed, "--- FAIL:") || trimmed == "FAIL" || strings.HasPrefix(trimmed, "FAIL\t"):
 			return nil, fmt.Errorf("%s:%d: a failed run (%s); it is not rendered", source, n, trimmed)
 		case strings.HasPrefix(trimmed, "--- SKIP:"):
 			raw.Skipped = append(raw.Skipped, Skip{Name: strings.TrimSpace(strings.TrimPrefix(trimmed, "--- SKIP:")), Reason: prevBlock})
