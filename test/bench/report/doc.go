@@ -46,9 +46,8 @@
 //   - any other metric is taken over the -count repetitions: their median, least and greatest (with one
 //     repetition all three are the value).
 //
-// ns/op is converted to ms/op for BenchmarkBuildCompile (one op is one build+compile); for the other benchmarks
-// it is dropped when they report metrics of their own, since with -benchtime 1x it times setup and measurement
-// alike. B/op and allocs/op are kept.
+// ns/op is dropped for benchmarks that report metrics of their own, since with -benchtime 1x it times setup and
+// measurement alike. B/op and allocs/op are kept.
 //
 // # The contract with the benchmarks
 //
@@ -59,7 +58,7 @@
 //	BenchmarkDatapath/<topology>/naive-<P>       new-conn-x (+ -min, -max): the same for the naive ruleset
 //	BenchmarkDatapath/<topology>/conntrack       new-conn-x (+ -min, -max): conntrack only, the plot's reference line
 //	BenchmarkDatapath/<topology>/nftpolicy-10000 vs-conntrack-x, vs-10-policies-x, rr-x
-//	BenchmarkBuildCompile/policies=10000/pods=50000  ns/op (shown as ms/op)
+//	BenchmarkBuildCompile/policies=10000/pods=50000  ms (+ -min, -max): one build+compile
 //	BenchmarkFirstBatch                          apply-ms
 //	BenchmarkChange/relabel                      msgs, apply-µs (µ is U+00B5)
 //	BenchmarkAgent…50000…                        rss-MB

@@ -92,7 +92,7 @@ func TestSVGLinear(t *testing.T) {
 func TestSVGNothingToPlot(t *testing.T) {
 	for _, figs := range [][]Figure{
 		nil,
-		{{Benchmark: "BenchmarkBuildCompile/policies=10/pods=10", Metric: "ms/op", Median: 1}},
+		{{Benchmark: "BenchmarkBuildCompile/policies=10/pods=10", Metric: "ms", Median: 1}},
 		// The reference alone is no plot.
 		{{Benchmark: "BenchmarkDatapath/veth/conntrack", Metric: "new-conn-x", Median: 1}},
 	} {
