@@ -2,7 +2,6 @@ package bench
 
 import (
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,13 +104,6 @@ func (r *datapathResults) add(name string, got, base sample) {
 
 // report writes the metrics of one configuration (see BenchmarkDatapath).
 func (r *datapathResults) report(b *testing.B, name string) {
-	spread := func(metric string, vs []float64) {
-		s := slices.Clone(vs)
-		slices.Sort(s)
-		b.ReportMetric(s[len(s)/2], metric)
-		b.ReportMetric(s[0], metric+"-min")
-		b.ReportMetric(s[len(s)-1], metric+"-max")
-	}
 	per := func(a, c []float64) []float64 {
 		out := make([]float64, len(a))
 		for i := range a {
@@ -119,16 +111,16 @@ func (r *datapathResults) report(b *testing.B, name string) {
 		}
 		return out
 	}
-	spread("new-conn-µs", r.absConn[name])
-	spread("rr-µs", r.absRR[name])
+	reportSpread(b, "new-conn-µs", r.absConn[name])
+	reportSpread(b, "rr-µs", r.absRR[name])
 	if name == "no-filter" {
 		return
 	}
-	spread("new-conn-x", r.conn[name])
-	spread("rr-x", r.rr[name])
+	reportSpread(b, "new-conn-x", r.conn[name])
+	reportSpread(b, "rr-x", r.rr[name])
 	if kind, _, ok := strings.Cut(name, "-"); ok && (kind == "nftpolicy" || kind == "naive") {
-		spread("vs-conntrack-x", per(r.conn[name], r.conn["conntrack"]))
-		spread("vs-10-policies-x", per(r.conn[name], r.conn[kind+"-"+strconv.Itoa(datapathSizes[0].policies)]))
+		reportSpread(b, "vs-conntrack-x", per(r.conn[name], r.conn["conntrack"]))
+		reportSpread(b, "vs-10-policies-x", per(r.conn[name], r.conn[kind+"-"+strconv.Itoa(datapathSizes[0].policies)]))
 	}
 	if n := r.rules[name]; n > 0 {
 		b.ReportMetric(float64(n), "rules")
