@@ -16,6 +16,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	"github.com/nftpolicy/nftpolicy/compiler/build"
 	"github.com/nftpolicy/nftpolicy/nft"
 )
 
@@ -36,8 +37,9 @@ type NodeSync struct {
 	now       func() time.Time
 
 	// Owned by the reconcile loop.
-	applied    *nft.Table // what the last successful sync applied; nil before the first
-	resync     bool       // the last attempt failed: read the kernel before the next sync
+	builder    *build.Builder // keeps what it derived from unchanged objects from one sync to the next
+	applied    *nft.Table     // what the last successful sync applied; nil before the first
+	resync     bool           // the last attempt failed: read the kernel before the next sync
 	nextVerify time.Time
 
 	mu      sync.Mutex // guards what readiness checks read
@@ -77,6 +79,7 @@ func NewNodeSync(c NodeSyncConfig) (*NodeSync, error) {
 		informers: c.Informers,
 		dp:        c.Dataplane,
 		filter:    newPolicyFilter(c.NodeName, c.Recorder),
+		builder:   build.NewBuilder(c.NodeName),
 		metrics:   m,
 		burst:     &burst{now: time.Now},
 		verify:    c.VerifyInterval,

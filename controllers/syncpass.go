@@ -8,7 +8,6 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/nftpolicy/nftpolicy/compiler"
-	"github.com/nftpolicy/nftpolicy/compiler/build"
 )
 
 // sync lists from the cache, sets aside unenforceable policies, builds, compiles and applies. On failure it
@@ -19,7 +18,7 @@ func (s *NodeSync) sync(ctx context.Context, log logr.Logger, first time.Time, r
 		return errList, err
 	}
 	c.Policies, rep.Excluded = s.filter.filter(c.Policies)
-	n, err := build.Node(c, s.node)
+	n, err := s.builder.Node(c)
 	if err != nil {
 		return errBuild, fmt.Errorf("build the IR of node %s: %w", s.node, err)
 	}

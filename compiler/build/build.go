@@ -24,7 +24,7 @@ type Cluster struct {
 // Every policy is validated, in namespace/name order, and the first invalid one fails the build (a *FieldError),
 // as does an unparsable address of an eligible pod: the caller never gets a partial IR.
 func Node(c Cluster, node string) (*ir.Node, error) {
-	pols, err := compilePolicies(c.Policies)
+	pols, err := compilePolicies(c.Policies, selectorMemo{}, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -32,17 +32,23 @@ func Node(c Cluster, node string) (*ir.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	return assemble(inv, pols, node), nil
+}
+
+// assemble groups the local pods and resolves their rules.
+func assemble(inv *inventory, pols []*compiled, node string) *ir.Node {
 	groups := groupPods(inv, pols)
 	res := newResolver(inv)
 	out := &ir.Node{Name: node, Groups: make([]ir.Group, 0, len(groups))}
 	for _, g := range groups {
 		out.Groups = append(out.Groups, g.assemble(inv, res))
 	}
-	return out, nil
+	return out
 }
 
-// compilePolicies validates and converts every policy, sorted by namespace and name.
-func compilePolicies(in []*networkingv1.NetworkPolicy) ([]*compiled, error) {
+// compilePolicies validates and converts every policy, sorted by namespace and name. A policy object found in
+// known is not compiled again; when next is not nil, every object and its result are recorded in it.
+func compilePolicies(in []*networkingv1.NetworkPolicy, memo selectorMemo, known, next map[*networkingv1.NetworkPolicy]*compiled) ([]*compiled, error) {
 	sorted := make([]*networkingv1.NetworkPolicy, 0, len(in))
 	for _, p := range in {
 		if p != nil {
@@ -53,14 +59,19 @@ func compilePolicies(in []*networkingv1.NetworkPolicy) ([]*compiled, error) {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
 	out := make([]*compiled, 0, len(sorted))
-	memo := selectorMemo{}
 	for i, p := range sorted {
 		if i > 0 && sorted[i-1].Namespace == p.Namespace && sorted[i-1].Name == p.Name {
 			return nil, fmt.Errorf("NetworkPolicy %s/%s: listed twice", p.Namespace, p.Name)
 		}
-		c, err := compile(p, memo)
-		if err != nil {
-			return nil, err
+		c := known[p]
+		if c == nil {
+			var err error
+			if c, err = compile(p, memo); err != nil {
+				return nil, err
+			}
+		}
+		if next != nil {
+			next[p] = c
 		}
 		out = append(out, c)
 	}

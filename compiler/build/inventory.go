@@ -23,6 +23,7 @@ type podInfo struct {
 	ips    []netip.Addr // sorted, unique, at least one
 	local  bool
 	spec   *corev1.PodSpec
+	src    *corev1.Pod // the object it was made from
 }
 
 // eligible reports whether p can be selected or be a peer. A hostNetwork pod's address is its node's: it is never
@@ -77,29 +78,33 @@ type inventory struct {
 }
 
 func newInventory(c Cluster, pols []*compiled, node string) (*inventory, error) {
-	inv := &inventory{nsLabels: map[string]labels.Set{}}
-	for _, ns := range c.Namespaces {
-		if ns == nil {
+	pods, err := sortedPods(c.Pods)
+	if err != nil {
+		return nil, err
+	}
+	inv := &inventory{pods: make([]podInfo, 0, len(pods))}
+	for _, p := range pods {
+		if !eligible(p) {
 			continue
 		}
-		if _, dup := inv.nsLabels[ns.Name]; dup {
-			return nil, fmt.Errorf("Namespace %s: listed twice", ns.Name)
+		pi, err := newPodInfo(p, node)
+		if err != nil {
+			return nil, err
 		}
-		set := make(labels.Set, len(ns.Labels)+1)
-		for k, v := range ns.Labels {
-			set[k] = v
-		}
-		set[namespaceNameLabel] = ns.Name // the API server forces this value
-		inv.nsLabels[ns.Name] = set
+		inv.pods = append(inv.pods, pi)
 	}
+	return inv, inv.namespaces(c.Namespaces, pols)
+}
 
+// sortedPods returns the pods sorted by namespace and name, and fails on a pod listed twice.
+func sortedPods(in []*corev1.Pod) ([]*corev1.Pod, error) {
 	// Sort by (namespace, name) on copied keys: comparing through the large Pod structs is cache-hostile.
 	type keyed struct {
 		ns, name string
 		p        *corev1.Pod
 	}
-	pods := make([]keyed, 0, len(c.Pods))
-	for _, p := range c.Pods {
+	pods := make([]keyed, 0, len(in))
+	for _, p := range in {
 		if p != nil {
 			pods = append(pods, keyed{p.Namespace, p.Name, p})
 		}
@@ -110,38 +115,64 @@ func newInventory(c Cluster, pols []*compiled, node string) (*inventory, error) 
 		}
 		return strings.Compare(a.name, b.name)
 	})
-	inv.pods = make([]podInfo, 0, len(pods))
+	out := make([]*corev1.Pod, len(pods))
 	for i, k := range pods {
-		p := k.p
 		if i > 0 && pods[i-1].ns == k.ns && pods[i-1].name == k.name {
-			return nil, fmt.Errorf("Pod %s/%s: listed twice", p.Namespace, p.Name)
+			return nil, fmt.Errorf("Pod %s/%s: listed twice", k.ns, k.name)
 		}
-		if !eligible(p) {
+		out[i] = k.p
+	}
+	return out, nil
+}
+
+// newPodInfo describes an eligible pod.
+func newPodInfo(p *corev1.Pod, node string) (podInfo, error) {
+	ips, err := podAddrs(p)
+	if err != nil {
+		return podInfo{}, err
+	}
+	return podInfo{
+		ref:    ir.PodRef{Namespace: p.Namespace, Name: p.Name},
+		labels: labels.Set(p.Labels),
+		ips:    ips,
+		local:  node == "" || p.Spec.NodeName == node,
+		spec:   &p.Spec,
+		src:    p,
+	}, nil
+}
+
+// namespaces fills in the label sets of the listed namespaces and of those only pods or policies name, and the
+// sorted list of their names. inv.pods must be sorted.
+func (inv *inventory) namespaces(nss []*corev1.Namespace, pols []*compiled) error {
+	inv.nsLabels = make(map[string]labels.Set, len(nss))
+	for _, ns := range nss {
+		if ns == nil {
 			continue
 		}
-		ips, err := podAddrs(p)
-		if err != nil {
-			return nil, err
+		if _, dup := inv.nsLabels[ns.Name]; dup {
+			return fmt.Errorf("Namespace %s: listed twice", ns.Name)
 		}
-		inv.pods = append(inv.pods, podInfo{
-			ref:    ir.PodRef{Namespace: p.Namespace, Name: p.Name},
-			labels: labels.Set(p.Labels),
-			ips:    ips,
-			local:  node == "" || p.Spec.NodeName == node,
-			spec:   &p.Spec,
-		})
-		inv.implicitNamespace(p.Namespace)
+		set := make(labels.Set, len(ns.Labels)+1)
+		for k, v := range ns.Labels {
+			set[k] = v
+		}
+		set[namespaceNameLabel] = ns.Name // the API server forces this value
+		inv.nsLabels[ns.Name] = set
+	}
+	for i := range inv.pods {
+		if i == 0 || inv.pods[i-1].ref.Namespace != inv.pods[i].ref.Namespace {
+			inv.implicitNamespace(inv.pods[i].ref.Namespace)
+		}
 	}
 	for _, p := range pols {
 		inv.implicitNamespace(p.ref.Namespace)
 	}
-
 	inv.nsNames = make([]string, 0, len(inv.nsLabels))
 	for n := range inv.nsLabels {
 		inv.nsNames = append(inv.nsNames, n)
 	}
 	slices.Sort(inv.nsNames)
-	return inv, nil
+	return nil
 }
 
 // implicitNamespace makes a namespace that is referred to but not listed exist with only its name label.

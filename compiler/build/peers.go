@@ -27,6 +27,7 @@ type resolver struct {
 	peerPods map[string][]int32
 	addrs    map[string][]netip.Addr
 	named    map[portName][]podPort // every eligible pod's named ports; built on first use
+	resolved map[*compiled]*[2][]resolvedRule
 }
 
 type podPort struct {
@@ -41,19 +42,25 @@ func newResolver(inv *inventory) *resolver {
 		ns:       &nsIndex{inv: inv, cache: map[string][]string{}},
 		peerPods: map[string][]int32{},
 		addrs:    map[string][]netip.Addr{},
+		resolved: map[*compiled]*[2][]resolvedRule{},
 	}
 }
 
-// rules returns p's rules of direction d with peers resolved, computing them once per policy.
+// rules returns p's rules of direction d with peers resolved, computing them once per policy and build.
 func (r *resolver) rules(p *compiled, d ir.Direction) []resolvedRule {
-	if p.done[d] {
-		return p.resolved[d]
+	rs := r.resolved[p]
+	if rs == nil {
+		rs = &[2][]resolvedRule{}
+		r.resolved[p] = rs
+	}
+	if rs[d] != nil || len(p.rules[d]) == 0 {
+		return rs[d]
 	}
 	out := make([]resolvedRule, len(p.rules[d]))
 	for i := range p.rules[d] {
 		out[i] = r.rule(p, d, &p.rules[d][i])
 	}
-	p.resolved[d], p.done[d] = out, true
+	rs[d] = out
 	return out
 }
 

@@ -6,7 +6,8 @@ import (
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 )
 
-// compiled is a validated NetworkPolicy in the builder's form.
+// compiled is a validated NetworkPolicy in the builder's form. It is never changed once made, so a Builder keeps
+// it from one build to the next.
 type compiled struct {
 	ref    ir.PolicyRef
 	podSel labels.Selector
@@ -18,9 +19,6 @@ type compiled struct {
 	// namedIngress are the distinct named ports of the ingress rules, sorted: they resolve on the selected pod
 	// and so are part of a group's key.
 	namedIngress []portName
-	// resolved caches rules with peers resolved, per direction; filled on first use.
-	resolved [2][]resolvedRule
-	done     [2]bool
 }
 
 // rule is one spec.ingress[i] or spec.egress[i].
