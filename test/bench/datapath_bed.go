@@ -17,8 +17,8 @@ import (
 
 // Sizes of one measurement phase.
 const (
-	warmConnects = 50   // connections opened and not counted at the start of a phase
-	connects     = 600  // connections timed per phase
+	warmConnects = 40   // connections opened and not counted at the start of a phase
+	connects     = 450  // connections timed per phase
 	roundTrips   = 2000 // request/response exchanges timed per phase (after warmRounds)
 	warmRounds   = 100
 	firstPort    = 10000 // client source ports of the phases: firstPort.., up to the ephemeral range

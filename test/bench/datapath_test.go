@@ -11,7 +11,7 @@ import (
 )
 
 // datapathRounds is how many interleaved rounds each configuration is measured in.
-const datapathRounds = 5
+const datapathRounds = 7
 
 // BenchmarkDatapath measures what each ruleset costs a packet, in a lab node of each topology (routed, and
 // bridge with br_netfilter): the median time of a new TCP connection from the client pod to the server pod
