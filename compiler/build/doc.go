@@ -4,7 +4,8 @@
 // numbers.
 //
 // It is a pure function of its input: no API server, no informers, no nftables, no clock. The same objects in any
-// order give an identical IR. It is not a validator of Pods or Namespaces (the API server did that) and not an
+// order give an identical IR. Node builds from scratch; a Builder gives the same IR for the same input while
+// keeping, between calls, what it derived from objects it has seen before (the agent's sync loop). It is not a validator of Pods or Namespaces (the API server did that) and not an
 // evaluator of verdicts (that lives with the IR's consumers); it validates NetworkPolicies only as far as it needs
 // to give them a single meaning, and refuses to build a partial IR: one invalid policy fails Node.
 //
