@@ -93,11 +93,11 @@ test-e2e: deps ## The upstream NetworkPolicy suite and our extra cases with real
 	$(GO) test -count=1 -v -timeout 30m ./test/e2e/
 
 # test/bench/report runs `go test -bench -benchtime 1x ./test/bench/` once: it needs root (network namespaces) and
-# about 15 minutes, prints one table checked against the targets, and writes bench/raw.txt, bench/results.md,
+# 6–10 minutes, prints one table checked against the targets, and writes bench/raw.txt, bench/results.md,
 # bench/results.json and docs/performance.svg (nothing when go test fails). Its doc.go has the flags and figures.
 BENCH_ARGS ?=
 .PHONY: bench
-bench: deps envtest ## Benchmarks (root, ~15 min) → table vs targets, bench/results.md, docs/performance.svg. BENCH_ARGS="-bench Datapath -count 3".
+bench: deps envtest ## Benchmarks (root, 6–10 min) → table vs targets, bench/results.md, docs/performance.svg. BENCH_ARGS="-bench Datapath -count 3".
 	$(GO) run ./test/bench/report $(BENCH_ARGS)
 
 .PHONY: clean-netns

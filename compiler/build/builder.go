@@ -22,8 +22,7 @@ const maxPatch = 512
 // A build then costs a pass over the objects plus the work for the ones that are new, instead of parsing and
 // sorting 50,000 pods and compiling 10,000 policies every time.
 //
-// (One difference: a pod name listed twice fails both, except when a new object of a pod that is not eligible
-// (no address yet, finished, hostNetwork) repeats a name; an informer's store never lists a name twice.)
+// With several errors in one input (say, a duplicate and a bad address) the two may name different ones first.
 //
 // The objects passed in must never be changed afterwards — an informer's store replaces an object on update,
 // never changes it — and a Builder must not be used from two goroutines at once. Any error makes the next build
@@ -36,6 +35,7 @@ type Builder struct {
 	// of it, with whether it was eligible and the build that last listed it.
 	pods  []podInfo
 	seen  map[*corev1.Pod]seenPod
+	names map[ir.PodRef]*corev1.Pod // the object of each pod name in seen
 	build uint64
 }
 
@@ -94,9 +94,11 @@ func (b *Builder) updatePods(in []*corev1.Pod) error {
 	}
 	b.pods = make([]podInfo, 0, len(sorted))
 	b.seen = make(map[*corev1.Pod]seenPod, len(sorted))
+	b.names = make(map[ir.PodRef]*corev1.Pod, len(sorted))
 	for _, p := range sorted {
 		ok := eligible(p)
 		b.seen[p] = seenPod{eligible: ok, build: b.build}
+		b.names[ir.PodRef{Namespace: p.Namespace, Name: p.Name}] = p
 		if !ok {
 			continue
 		}
@@ -142,6 +144,9 @@ func (b *Builder) patchPods(in []*corev1.Pod) (bool, error) {
 		for p, s := range b.seen {
 			if s.build != b.build {
 				delete(b.seen, p)
+				if ref := (ir.PodRef{Namespace: p.Namespace, Name: p.Name}); b.names[ref] == p {
+					delete(b.names, ref)
+				}
 				if s.eligible {
 					gone[p] = true
 				}
@@ -153,6 +158,11 @@ func (b *Builder) patchPods(in []*corev1.Pod) (bool, error) {
 	}
 	var fresh []podInfo
 	for _, p := range added {
+		ref := ir.PodRef{Namespace: p.Namespace, Name: p.Name}
+		if q := b.names[ref]; q != nil {
+			return false, fmt.Errorf("Pod %s: listed twice", ref)
+		}
+		b.names[ref] = p
 		ok := eligible(p)
 		b.seen[p] = seenPod{eligible: ok, build: b.build}
 		if !ok {

@@ -13,7 +13,7 @@ import (
 
 // TestBuilderAgreesWithNode drives one Builder through 400 random changes of a cluster — pods relabelled,
 // readdressed, finished, deleted, added (new names and reused ones), policies added, changed and deleted,
-// namespaces relabelled, now and then every pod replaced at once (more than maxPatch), an invalid address and a
+// finished, addressless or hostNetwork, namespaces relabelled, now and then every pod replaced at once (more than maxPatch), an invalid address and a
 // pod listed twice — and requires after each step exactly what Node builds from scratch, errors included.
 func TestBuilderAgreesWithNode(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -57,9 +57,13 @@ func TestBuilderAgreesWithNode(t *testing.T) {
 	}
 
 	b := NewBuilder("n0")
+	failed := 0
 	check := func(step int, what string) {
 		t.Helper()
 		want, werr := Node(c, "n0")
+		if werr != nil {
+			failed++
+		}
 		got, gerr := b.Node(c)
 		if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
 			t.Fatalf("step %d (%s): error %v, Node's %v", step, what, gerr, werr)
@@ -84,9 +88,16 @@ func TestBuilderAgreesWithNode(t *testing.T) {
 			p.Status.PodIPs = []corev1.PodIP{{IP: fmt.Sprintf("10.1.%d.%d", rng.IntN(250), rng.IntN(250)+1)}}
 			c.Pods[i] = p
 		case k == 4:
-			what = "a pod finishes or runs again"
+			what = "a pod finishes, runs again, loses its address or turns hostNetwork"
 			p := c.Pods[i].DeepCopy()
-			p.Status.Phase = map[bool]corev1.PodPhase{true: corev1.PodFailed, false: corev1.PodRunning}[p.Status.Phase == corev1.PodRunning]
+			switch rng.IntN(3) {
+			case 0:
+				p.Status.Phase = map[bool]corev1.PodPhase{true: corev1.PodFailed, false: corev1.PodRunning}[p.Status.Phase == corev1.PodRunning]
+			case 1:
+				p.Status.PodIPs = nil
+			default:
+				p.Spec.HostNetwork = !p.Spec.HostNetwork
+			}
 			c.Pods[i] = p
 		case k == 5:
 			what = "delete a pod, add one under its name"
@@ -97,9 +108,13 @@ func TestBuilderAgreesWithNode(t *testing.T) {
 			p.Namespace = old.Namespace
 			c.Pods = append(c.Pods, p)
 		case k == 6:
-			what = "add pods"
+			what = "add pods, one with a name another namespace has"
 			for range 1 + rng.IntN(5) {
 				c.Pods = append(c.Pods, newPod(""))
+			}
+			p := newPod(c.Pods[i].Name)
+			if !slices.ContainsFunc(c.Pods, func(q *corev1.Pod) bool { return q.Namespace == p.Namespace && q.Name == p.Name }) {
+				c.Pods = append(c.Pods, p)
 			}
 		case k == 7:
 			what = "add or delete a policy"
@@ -143,6 +158,9 @@ func TestBuilderAgreesWithNode(t *testing.T) {
 			c.Pods = c.Pods[:len(c.Pods)-1]
 		}
 		check(step, what)
+	}
+	if failed > 100 {
+		t.Errorf("%d builds failed: the steps should leave a valid cluster behind", failed)
 	}
 	if len(b.pods) == 0 || len(b.seen) != len(c.Pods) {
 		t.Fatalf("the Builder holds %d pods and has seen %d objects; the cluster has %d", len(b.pods), len(b.seen), len(c.Pods))

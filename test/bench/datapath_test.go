@@ -17,7 +17,7 @@ const datapathRounds = 7
 // bridge with br_netfilter): the median time of a new TCP connection from the client pod to the server pod
 // (connect, a one-byte exchange, close) and of a one-byte request/response on an established connection, each
 // as a ratio to no filtering at all measured just before on the same testbed. Configurations: conntrack only,
-// nftpolicy's ruleset at 10/1,000/10,000 policies with 100/10,000/50,000 pods (the server selected by 1/20/200
+// nftpolicy's ruleset at 10/1,000/10,000 policies with 100/10,000/50,000 pods (the server selected by 2/21/201
 // of them), and the naive rule-per-peer reference of the same policies (see Naive). Every configuration is
 // measured in each of datapathRounds rounds, in a rotated order, each paired with its own no-filter phase, so
 // slow drifts of the machine fall on both sides of a ratio. Before every measurement the client must reach

@@ -72,7 +72,11 @@ func (s *Server) loop() error {
 		case err != nil:
 			return fmt.Errorf("accept: %w", err)
 		}
-		echo(c, buf)
+		// A client that gave up must not hold the server (and Close) for ever.
+		tv := unix.NsecToTimeval(ioTimeout.Nanoseconds())
+		if err := unix.SetsockoptTimeval(c, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err == nil {
+			echo(c, buf)
+		}
 		unix.Close(c)
 	}
 }

@@ -1,7 +1,7 @@
 // Command report is the driver of `make bench`: it runs the benchmarks of test/bench once, or reads an output of
 // them, and turns the standard `go test -bench` lines into one table checked against the targets of the issues.
 //
-// Usage, from the module root (the benchmarks need root; a full run takes about 15 minutes):
+// Usage, from the module root (the benchmarks need root; a full run takes 6–10 minutes on a 2-core machine):
 //
 //	go run ./test/bench/report [-bench REGEXP] [-count N] [-input FILE] [-check FILE.json] [-out DIR] [-svg FILE] [-strict]
 //

@@ -180,7 +180,7 @@ func TestRun(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	args, _ := os.ReadFile(filepath.Join(filepath.Dir(goCommand), "args"))
-	if got, want := string(args), "test -run ^$ -bench Datapath|FirstBatch -benchtime 1x -count 2 -timeout 40m -v ./test/bench/\n"; got != want {
+	if got, want := string(args), "test -run ^$ -bench Datapath|FirstBatch -benchtime 1x -count 2 -timeout 80m -v ./test/bench/\n"; got != want {
 		t.Errorf("go %q, want %q", got, want)
 	}
 	if !strings.Contains(stderr, "BenchmarkDatapath/routed/nftpolicy-10000-8") {
@@ -194,7 +194,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	hdr, rest, _ := strings.Cut(string(raw), "goos:")
-	for _, s := range []string{"date: ", "command: go test -run '^$' -bench 'Datapath|FirstBatch' -benchtime 1x -count 2 -timeout 40m -v ./test/bench/\n",
+	for _, s := range []string{"date: ", "command: go test -run '^$' -bench 'Datapath|FirstBatch' -benchtime 1x -count 2 -timeout 80m -v ./test/bench/\n",
 		"nproc: ", "kernel: ", "go: go1.99.9\n"} {
 		if !strings.Contains(hdr, s) {
 			t.Errorf("raw.txt's header has no %q:\n%s", s, hdr)

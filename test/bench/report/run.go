@@ -17,9 +17,10 @@ var goCommand = "go"
 const benchPackage = "./test/bench/"
 
 // goTestArgs is the go test command line of a run. -v names each benchmark as it starts, for the human watching.
+// The timeout allows 40 minutes per repetition (a full run takes 6–10).
 func goTestArgs(bench string, count int) []string {
 	return []string{"test", "-run", "^$", "-bench", bench, "-benchtime", "1x", "-count", strconv.Itoa(count),
-		"-timeout", "40m", "-v", benchPackage}
+		"-timeout", strconv.Itoa(40*count) + "m", "-v", benchPackage}
 }
 
 // commandText is the command as one would type it in a shell.
