@@ -188,6 +188,8 @@ func TestNodeErrors(t *testing.T) {
 		{"IP with a zone", std(pod("x", "d", ip("fe80::1%eth0"))), `Pod x/d: status.podIPs[0].ip: invalid IP "fe80::1%eth0": `},
 		{"duplicate pod", std(pod("x", "a", ip("10.1.0.1"))), "Pod x/a: listed twice"},
 		{"duplicate namespace", std(namespace("x")), "Namespace x: listed twice"},
+		{"of several duplicate namespaces, the first by name, whatever the order",
+			std(namespace("z"), namespace("y")), "Namespace y: listed twice"},
 		{"duplicate policy", std(policy("x", "p"), policy("x", "p")), "NetworkPolicy x/p: listed twice"},
 		{"first invalid policy in namespace/name order",
 			std(policy("y", "a", ingress(tcp(0))), policy("x", "b", ingress(tcp(70000))), policy("x", "c", ingress(tcp(-1)))),

@@ -145,12 +145,18 @@ func newPodInfo(p *corev1.Pod, node string) (podInfo, error) {
 // sorted list of their names. inv.pods must be sorted.
 func (inv *inventory) namespaces(nss []*corev1.Namespace, pols []*compiled) error {
 	inv.nsLabels = make(map[string]labels.Set, len(nss))
+	dup := ""
 	for _, ns := range nss {
 		if ns == nil {
 			continue
 		}
-		if _, dup := inv.nsLabels[ns.Name]; dup {
-			return fmt.Errorf("Namespace %s: listed twice", ns.Name)
+		if _, ok := inv.nsLabels[ns.Name]; ok {
+			// Of several, name the first by name, as for pods and policies: the error must not depend on the
+			// order of the list.
+			if dup == "" || ns.Name < dup {
+				dup = ns.Name
+			}
+			continue
 		}
 		set := make(labels.Set, len(ns.Labels)+1)
 		for k, v := range ns.Labels {
@@ -158,6 +164,9 @@ func (inv *inventory) namespaces(nss []*corev1.Namespace, pols []*compiled) erro
 		}
 		set[namespaceNameLabel] = ns.Name // the API server forces this value
 		inv.nsLabels[ns.Name] = set
+	}
+	if dup != "" {
+		return fmt.Errorf("Namespace %s: listed twice", dup)
 	}
 	for i := range inv.pods {
 		if i == 0 || inv.pods[i-1].ref.Namespace != inv.pods[i].ref.Namespace {
