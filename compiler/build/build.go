@@ -60,7 +60,10 @@ func compilePolicies(in []*networkingv1.NetworkPolicy, memo selectorMemo, known,
 	})
 	out := make([]*compiled, 0, len(sorted))
 	for i, p := range sorted {
-		if i > 0 && sorted[i-1].Namespace == p.Namespace && sorted[i-1].Name == p.Name {
+		// A name listed twice fails at its place in the order, before either object is compiled: which of the
+		// two comes first is up to the input's order, and an invalid one must not fail the build in one order
+		// and the duplicate in the other.
+		if i+1 < len(sorted) && sorted[i+1].Namespace == p.Namespace && sorted[i+1].Name == p.Name {
 			return nil, fmt.Errorf("NetworkPolicy %s/%s: listed twice", p.Namespace, p.Name)
 		}
 		c := known[p]
