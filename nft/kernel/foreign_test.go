@@ -3,7 +3,9 @@ package kernel
 import (
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/nftpolicy/nftpolicy/nft"
 )
@@ -173,5 +175,54 @@ func TestReadWhileOtherTablesChange(t *testing.T) {
 		t.Fatal("the other table never changed")
 	} else {
 		t.Logf("%d changes to another table during the reads", n)
+	}
+}
+
+// TestSyncWhileOtherTablesChange: another program (a kube-proxy-like table ip filter with its own rules) commits
+// its own changes all the time while the agent applies batches: every sync succeeds first time — the batches
+// carry no generation check that another writer's commit could fail — and the other table ends exactly as its
+// writer left it. It syncs until the other writer has committed 20 times in between.
+func TestSyncWhileOtherTablesChange(t *testing.T) {
+	c, ns := openNetns(t)
+	const other = "table ip filter {\n\tset kube { type ipv4_addr; }\n\tchain FORWARD {\n\t\ttype filter hook forward priority filter; policy accept;\n\t\tip saddr @kube counter accept\n\t}\n}\n"
+	nftIn(t, ns, other, "-f", "-")
+	var commits atomic.Int64
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
+			cmd.Stdin = strings.NewReader("add element ip filter kube { 192.0.2.1 }\ndelete element ip filter kube { 192.0.2.1 }\n")
+			if cmd.Run() == nil {
+				commits.Add(1)
+			}
+		}
+	}()
+	syncs := 0
+	deadline := time.Now().Add(30 * time.Second)
+	for commits.Load() < 20 && time.Now().Before(deadline) {
+		if _, err := c.Sync(bigTable(2000+syncs%50, 500)); err != nil {
+			close(stop)
+			<-done
+			t.Fatalf("sync %d while another table changes: %v", syncs, err)
+		}
+		syncs++
+	}
+	close(stop)
+	<-done
+	if n := commits.Load(); n < 20 {
+		t.Fatalf("the other table changed only %d times in 30 s", n)
+	}
+	t.Logf("%d syncs, %d commits to table ip filter in between", syncs, commits.Load())
+	if got := nftIn(t, ns, "", "list", "set", "ip", "filter", "kube"); strings.Contains(got, "192.0.2.1") {
+		t.Errorf("table ip filter was changed by someone else:\n%s", got)
+	}
+	if got := nftIn(t, ns, "", "list", "chain", "ip", "filter", "FORWARD"); !strings.Contains(got, "ip saddr @kube counter") {
+		t.Errorf("table ip filter lost its rule:\n%s", got)
 	}
 }

@@ -94,4 +94,14 @@ var _ = Describe("Tampering with the table", func() {
 			denied("srv/stranger", "srv/web"), allowed("srv/client", "srv/web"))
 		Expect(w.table()).To(Equal(before))
 	}, NodeTimeout(30*time.Second))
+
+	It("refills its forward chain flushed by hand within the verify interval", func(ctx SpecContext) {
+		before := w.table()
+		t := time.Now()
+		_, err := w.nft("flush", "chain", "inet", "nftpolicy", "forward")
+		Expect(err).NotTo(HaveOccurred())
+		expectRepaired(ctx, "forward chain flushed by hand", t,
+			denied("srv/stranger", "srv/web"), allowed("srv/client", "srv/web"))
+		Expect(w.table()).To(Equal(before))
+	}, NodeTimeout(30*time.Second))
 })
