@@ -18,10 +18,10 @@
 //   - compiler.Compile does not panic; set and chain names are at most 64 bytes, comments at most 127, every
 //     lookup and jump has its target, set elements are sorted. The same input decoded twice renders byte-identical
 //     text.
-//   - In one network namespace per fuzz process (internal/netnstest, deleted at the end): the table is removed,
-//     the marked state (if any) is synced, then the full one — an incremental batch — and after each sync the
-//     table read back has an empty plan against the compiled one. The kernel accepting every batch is the check
-//     that the ruleset is valid.
+//   - In one network namespace per fuzz process (internal/netnstest, deleted at the end): from the table of an
+//     empty cluster (the first input creates it), the marked state (if any) is synced, then the full one — each
+//     an incremental batch — and after each sync the table read back has an empty plan against the compiled one.
+//     The kernel accepting every batch is the check that the ruleset is valid.
 //
 // The seeds (seeds_test.go and testdata/fuzz/FuzzBuildCompile) run with `go test ./...`; `make fuzz` fuzzes for
 // FUZZTIME (default 60s) and `make test` for 20 s. It needs root (network namespaces) and fails, never skips,

@@ -108,6 +108,10 @@ func seeds() [][]byte {
 		input(invalidOnNode1, shop(), policy(short(nsA), short(nameWeb), sel(nil), typesIngress), ingressRule(), badPort(1, 0)),
 		input(invalidOnNode1, shop(), policy(short(nsA), short(nameWeb), sel(nil), typesIngress), egressRule(), badPort(5, 0)),
 		input(invalidOnNode1, shop(), namespace(short(nsA), labels())),
+		input(invalidOnNode1, shop(), namespace(short(nameDefault), labels()), namespace(short(nameDefault), labels()),
+			namespace(short(nsA), labels())),
+		input(invalidOnNode1, policy(short(nsB), short(nsC), sel(nil), typesIngress),
+			policy(short(nsB), short(nsC), sel(nil, []byte{kApp, 0xf1, vA}), typesIngress)),
 	}
 }
 
