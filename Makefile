@@ -80,6 +80,14 @@ envtest: ## Build kube-apiserver and etcd for envtest into ./bin (cold: ~13 min;
 .PHONY: test
 test: deps lint verify-manifests envtest ## Everything CI runs: lint, unit, golden, envtest and real-kernel tests (root).
 	$(GO) test ./... -count=1 -timeout 30m
+	$(MAKE) --no-print-directory fuzz FUZZTIME=20s
+
+# FuzzBuildCompile (test/fuzz): random clusters through the builder, the compiler and the kernel of a network
+# namespace of its own. `go test ./...` runs its seeds; a crasher is written to test/fuzz/testdata/fuzz/.
+FUZZTIME ?= 60s
+.PHONY: fuzz
+fuzz: deps ## Fuzz builder + compiler + kernel for FUZZTIME (default 60s; root).
+	$(GO) test -run '^$$' -fuzz FuzzBuildCompile -fuzztime $(FUZZTIME) ./test/fuzz/
 
 .PHONY: test-unit
 test-unit: envtest ## Fast tests that need no root (builder, compiler golden text, model, manifests, config).
