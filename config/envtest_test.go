@@ -14,6 +14,7 @@ import (
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -138,6 +139,12 @@ func TestInstallOnAPIServer(t *testing.T) {
 				Action: "Enforce", Reason: "Unenforceable", Type: corev1.EventTypeWarning,
 				Regarding: corev1.ObjectReference{Kind: "NetworkPolicy", Namespace: namespace, Name: "np"},
 			}),
+			// What the metrics filter asks: is a scraper's token valid, and may its user get /metrics.
+			"create tokenreview": agent.Create(ctx, &authenticationv1.TokenReview{
+				Spec: authenticationv1.TokenReviewSpec{Token: "not-a-token"}}),
+			"create subjectaccessreview": agent.Create(ctx, &authorizationv1.SubjectAccessReview{
+				Spec: authorizationv1.SubjectAccessReviewSpec{User: "someone",
+					NonResourceAttributes: &authorizationv1.NonResourceAttributes{Path: "/metrics", Verb: "get"}}}),
 		}
 		for what, err := range allowed {
 			if err != nil {

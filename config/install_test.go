@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -22,6 +23,8 @@ const (
 	metricsPort = 9750
 	healthPort  = 9751
 	crdName     = "nodepolicystatuses.nftpolicy.dev"
+	// metricsReader is the ClusterRole a scraper of /metrics must be bound to.
+	metricsReader = "nftpolicy-metrics-reader"
 	// ownNodePolicy admits an agent's writes only to its own node's NodePolicyStatus.
 	ownNodePolicy = "nftpolicy-agent-own-node-status"
 )
@@ -33,6 +36,7 @@ type install struct {
 	sa          corev1.ServiceAccount
 	role        rbacv1.ClusterRole
 	binding     rbacv1.ClusterRoleBinding
+	reader      rbacv1.ClusterRole
 	metrics     corev1.Service
 	ns          corev1.Namespace
 	crd         map[string]any
@@ -53,6 +57,7 @@ func buildDefault(t *testing.T) *install {
 		"ServiceAccount/" + namespace + "/" + agentName:       &in.sa,
 		"ClusterRole//" + agentName:                           &in.role,
 		"ClusterRoleBinding//" + agentName:                    &in.binding,
+		"ClusterRole//" + metricsReader:                       &in.reader,
 		"DaemonSet/" + namespace + "/" + agentName:            &in.ds,
 		"Service/" + namespace + "/" + agentName + "-metrics": &in.metrics,
 		"CustomResourceDefinition//" + crdName:                &in.crd,
@@ -210,7 +215,10 @@ func TestDefaultAgentWiring(t *testing.T) {
 
 // TestDefaultRoleLeastPrivilege pins what the generated ClusterRole grants: reads of the objects NetworkPolicy
 // semantics depend on, Events, the agent's own status kind, its Node (for an owner reference) — nothing else,
-// and never delete, a wildcard or secrets.
+// and never delete, a wildcard or secrets. The two creates of reviews are for /metrics: controller-runtime's
+// authentication and authorization filter checks a scraper's bearer token with a TokenReview and its right to
+// get /metrics with a SubjectAccessReview (controllers/manager.go, metricsServerOptions). Reviews are not stored:
+// they answer a question and are gone.
 func TestDefaultRoleLeastPrivilege(t *testing.T) {
 	in := buildDefault(t)
 	want := map[string][]string{
@@ -220,7 +228,9 @@ func TestDefaultRoleLeastPrivilege(t *testing.T) {
 		"networking.k8s.io/networkpolicies": {"get", "list", "watch"},
 		"events.k8s.io/events":              {"create", "patch"},
 		"nftpolicy.dev/nodepolicystatuses":  {"create", "get", "patch", "update"},
-		"nftpolicy.dev/nodepolicystatuses/status": {"get", "patch", "update"},
+		"nftpolicy.dev/nodepolicystatuses/status":   {"get", "patch", "update"},
+		"authentication.k8s.io/tokenreviews":        {"create"},
+		"authorization.k8s.io/subjectaccessreviews": {"create"},
 	}
 	got := map[string][]string{}
 	for _, r := range in.role.Rules {
@@ -250,6 +260,72 @@ func TestDefaultRoleLeastPrivilege(t *testing.T) {
 		if strings.Contains(k, "*") || slices.Contains(verbs, "*") || slices.Contains(verbs, "delete") {
 			t.Errorf("role: %s %v: no wildcards and no delete", k, verbs)
 		}
+	}
+}
+
+// TestDefaultMetricsReaderRole: the role a scraper needs grants get on /metrics and nothing else. The install
+// binds it to nobody (the scraper's service account depends on how Prometheus is installed).
+func TestDefaultMetricsReaderRole(t *testing.T) {
+	in := buildDefault(t)
+	want := []rbacv1.PolicyRule{{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}}}
+	if !reflect.DeepEqual(in.reader.Rules, want) || in.reader.AggregationRule != nil {
+		t.Errorf("%s: rules %+v, aggregation %+v; want only %+v", metricsReader, in.reader.Rules, in.reader.AggregationRule, want)
+	}
+	if in.binding.RoleRef.Name == metricsReader {
+		t.Errorf("the agent's binding refers to %s", metricsReader)
+	}
+}
+
+// TestPrometheusMonitor checks config/prometheus against the install: the ServiceMonitor selects the metrics
+// Service and its port by name, and scrapes over HTTPS with Prometheus's service account token, which is what
+// the agent's /metrics accepts.
+func TestPrometheusMonitor(t *testing.T) {
+	in := buildDefault(t)
+	objs, err := build("prometheus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 1 || objs[0].Kind != "ServiceMonitor" {
+		t.Fatalf("config/prometheus builds %d objects, want one ServiceMonitor", len(objs))
+	}
+	var sm struct {
+		Spec struct {
+			Selector struct {
+				MatchLabels map[string]string `json:"matchLabels"`
+			} `json:"selector"`
+			Endpoints []struct {
+				Port            string `json:"port"`
+				Path            string `json:"path"`
+				Scheme          string `json:"scheme"`
+				Interval        string `json:"interval"`
+				BearerTokenFile string `json:"bearerTokenFile"`
+				TLSConfig       struct {
+					InsecureSkipVerify bool `json:"insecureSkipVerify"`
+				} `json:"tlsConfig"`
+			} `json:"endpoints"`
+		} `json:"spec"`
+	}
+	if err := json.UnmarshalCaseSensitivePreserveInts(objs[0].json, &sm); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range sm.Spec.Selector.MatchLabels {
+		if in.metrics.Labels[k] != v {
+			t.Errorf("ServiceMonitor selects %s=%s; the metrics Service has labels %v", k, v, in.metrics.Labels)
+		}
+	}
+	if len(sm.Spec.Endpoints) != 1 {
+		t.Fatalf("ServiceMonitor endpoints %+v, want one", sm.Spec.Endpoints)
+	}
+	ep := sm.Spec.Endpoints[0]
+	if ep.Port != in.metrics.Spec.Ports[0].Name || ep.Path != "/metrics" {
+		t.Errorf("ServiceMonitor scrapes port %q path %q; the Service's port is %q", ep.Port, ep.Path, in.metrics.Spec.Ports[0].Name)
+	}
+	if ep.Scheme != "https" || ep.BearerTokenFile != "/var/run/secrets/kubernetes.io/serviceaccount/token" {
+		t.Errorf("ServiceMonitor: scheme %q, bearerTokenFile %q; the agent serves HTTPS to a service account token only",
+			ep.Scheme, ep.BearerTokenFile)
+	}
+	if !ep.TLSConfig.InsecureSkipVerify {
+		t.Errorf("ServiceMonitor: the agent's default certificate is self-signed; without insecureSkipVerify (or a CA) no scrape succeeds")
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -116,7 +117,22 @@ func TestAgentOnAPIServer(t *testing.T) {
 	if code, body := get(t, "http://"+probeAddr+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz: %d %s", code, body)
 	}
-	_, metrics := get(t, "http://"+metricsAddr+"/metrics")
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := metricsReaderToken(t, cs)
+	eventually(t, 20*time.Second, "metrics served", func() error { // after its certificate is made
+		conn, err := net.Dial("tcp", metricsAddr)
+		if err == nil {
+			conn.Close()
+		}
+		return err
+	})
+	code, metrics := scrape(t, "https://"+metricsAddr+"/metrics", token)
+	if code != http.StatusOK {
+		t.Errorf("/metrics: %d %s", code, firstLine(metrics))
+	}
 	for _, m := range []string{"nftpolicy_sync_duration_seconds_count", "nftpolicy_batches_total",
 		"nftpolicy_set_elements", "nftpolicy_event_to_kernel_seconds_bucket", `nftpolicy_errors_total{kind="dataplane"}`} {
 		if !strings.Contains(metrics, m) {

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/nftpolicy/nftpolicy/api/v1alpha1"
@@ -30,9 +32,10 @@ type Agent struct {
 
 // New builds the agent of node opts.NodeName against the API server of cfg: the cache (transformed Pods,
 // Namespaces, NetworkPolicies), the sync loop, the writer of the node's NodePolicyStatus (unless
-// opts.NoStatus), /healthz and /readyz on opts.ProbeAddr, metrics on controller-runtime's registry served on
-// opts.MetricsAddr. Unless opts.Dataplane is set it opens nftables in
-// opts.NetnsPath now, and closes it when the manager stops. Nothing is written before Start.
+// opts.NoStatus), /healthz and /readyz on opts.ProbeAddr (plain HTTP, unauthenticated: the kubelet probes them),
+// metrics on controller-runtime's registry served on opts.MetricsAddr (metricsServerOptions). Unless
+// opts.Dataplane is set it opens nftables in opts.NetnsPath now, and closes it when the manager stops. Nothing is
+// written before Start.
 func New(cfg *rest.Config, opts Options) (*Agent, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -47,7 +50,7 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		Scheme:                 scheme,
 		MapperProvider:         newRESTMapper,
 		Cache:                  CacheOptions(health),
-		Metrics:                metricsserver.Options{BindAddress: opts.MetricsAddr},
+		Metrics:                metricsServerOptions(opts),
 		HealthProbeBindAddress: opts.ProbeAddr,
 	})
 	if err != nil {
@@ -116,6 +119,36 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		return nil, fmt.Errorf("health checks: %w", err)
 	}
 	return a, nil
+}
+
+// The file names in Options.MetricsCertDir (controller-runtime's defaults, set here so that withDefaults checks
+// the same names).
+const (
+	metricsCertName = "tls.crt"
+	metricsKeyName  = "tls.key"
+)
+
+// metricsServerOptions serves /metrics over HTTPS behind controller-runtime's authentication and authorization
+// filter: a request needs a bearer token that the API server accepts (TokenReview) for a user it allows get on
+// the non-resource URL /metrics (SubjectAccessReview). Anything else gets no metrics: 401 without a token, 500
+// for a token the API server rejects (its TokenReview reports an error), 403 for a user without the right. The agent's
+// ClusterRole may therefore create tokenreviews and subjectaccessreviews (internal/rbac). The results are cached
+// (allowed 5 min, denied 30 s, tokens 1 min), so a scrape every 30 s costs the API server little. With no
+// certificate directory controller-runtime generates a self-signed certificate in memory at start (the image's
+// root filesystem is read-only; its default directory, /tmp/k8s-metrics-server/serving-certs, does not exist).
+func metricsServerOptions(opts Options) metricsserver.Options {
+	o := metricsserver.Options{
+		BindAddress:    opts.MetricsAddr,
+		SecureServing:  true,
+		FilterProvider: filters.WithAuthenticationAndAuthorization,
+		// HTTP/1.1 only, as kubebuilder's scaffold does: a scraper needs nothing more, and HTTP/2 has had
+		// denial-of-service bugs (stream resets, CVE-2023-44487) an endpoint open to the node's network need not risk.
+		TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }},
+	}
+	if opts.MetricsCertDir != "" {
+		o.CertDir, o.CertName, o.KeyName = opts.MetricsCertDir, metricsCertName, metricsKeyName
+	}
+	return o
 }
 
 // Ready says what /readyz says: nil once a sync has succeeded, while the last one did not fail and the API

@@ -2,6 +2,9 @@ package controllers
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,8 +34,13 @@ type Options struct {
 	// DefaultAPIUnreachableAfter.
 	APIUnreachableAfter time.Duration
 
-	// MetricsAddr is the bind address of /metrics, e.g. ":9750"; "" or "0" disables it.
+	// MetricsAddr is the bind address of /metrics, e.g. ":9750"; "" or "0" disables it. It is served over HTTPS,
+	// and only to clients whose bearer token the API server authenticates (TokenReview) and authorizes for get on
+	// the non-resource URL /metrics (SubjectAccessReview), e.g. through the ClusterRole nftpolicy-metrics-reader.
 	MetricsAddr string
+	// MetricsCertDir holds the metrics server's certificate and key, tls.crt and tls.key (reloaded when they
+	// change). "": a self-signed certificate generated at start.
+	MetricsCertDir string
 	// ProbeAddr is the bind address of /healthz and /readyz, e.g. ":9751"; "" or "0" disables it.
 	ProbeAddr string
 
@@ -63,6 +71,14 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ProbeAddr == "" {
 		o.ProbeAddr = "0"
+	}
+	if o.MetricsCertDir != "" {
+		// controller-runtime would fall back to a self-signed certificate without a word.
+		for _, f := range []string{metricsCertName, metricsKeyName} {
+			if _, err := os.Stat(filepath.Join(o.MetricsCertDir, f)); err != nil {
+				return o, fmt.Errorf("metrics certificate: %w", err)
+			}
+		}
 	}
 	return o, nil
 }

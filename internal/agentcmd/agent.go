@@ -38,9 +38,11 @@ func (f *agentFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.opts.NetnsPath, "netns", "",
 		"program the network namespace at this path, e.g. /run/netns/NAME (default: this process's)")
 	fs.StringVar(&f.opts.MetricsAddr, "metrics-bind-address", DefaultMetricsAddr,
-		`address of /metrics; "0" disables it`)
+		`address of /metrics (HTTPS; a bearer token allowed get on /metrics is required); "0" disables it`)
+	fs.StringVar(&f.opts.MetricsCertDir, "metrics-cert-dir", "",
+		"directory with tls.crt and tls.key for /metrics (default: a self-signed certificate made at start)")
 	fs.StringVar(&f.opts.ProbeAddr, "health-probe-bind-address", DefaultProbeAddr,
-		`address of /healthz and /readyz; "0" disables them`)
+		`address of /healthz and /readyz (plain HTTP, no authentication); "0" disables them`)
 	fs.DurationVar(&f.verify, "verify-interval", controllers.DefaultVerifyInterval,
 		"how often to read the table back and restore it if someone changed it; 0 disables")
 	fs.DurationVar(&f.opts.APIUnreachableAfter, "api-unreachable-after", controllers.DefaultAPIUnreachableAfter,

@@ -56,7 +56,7 @@ func TestHelp(t *testing.T) {
 		t.Errorf("agent -h: exit %d", code)
 	}
 	for _, flag := range []string{"-node-name", "-netns", "-kubeconfig", "-metrics-bind-address",
-		"-health-probe-bind-address", "-verify-interval", "-api-unreachable-after", "-status", "-zap-log-level", "-v "} {
+		"-metrics-cert-dir", "-health-probe-bind-address", "-verify-interval", "-api-unreachable-after", "-status", "-zap-log-level", "-v "} {
 		if !strings.Contains(out, flag) {
 			t.Errorf("agent -h does not list %s:\n%s", flag, out)
 		}
@@ -80,11 +80,13 @@ func TestAgentFlags(t *testing.T) {
 	}
 	f := parse()
 	if f.opts.NodeName != "from-env" || f.opts.VerifyInterval != 30*time.Second || f.opts.MetricsAddr != ":9750" ||
-		f.opts.ProbeAddr != ":9751" || f.opts.NoStatus {
+		f.opts.ProbeAddr != ":9751" || f.opts.MetricsCertDir != "" || f.opts.NoStatus {
 		t.Errorf("defaults: %+v", f.opts)
 	}
-	f = parse("--node-name", "n1", "--netns", "/run/netns/x", "--verify-interval", "0", "-v", "4", "--status=false")
-	if f.opts.NodeName != "n1" || f.opts.NetnsPath != "/run/netns/x" || f.opts.VerifyInterval >= 0 || !f.opts.NoStatus {
+	f = parse("--node-name", "n1", "--netns", "/run/netns/x", "--verify-interval", "0", "-v", "4", "--status=false",
+		"--metrics-cert-dir", "/certs")
+	if f.opts.NodeName != "n1" || f.opts.NetnsPath != "/run/netns/x" || f.opts.VerifyInterval >= 0 || !f.opts.NoStatus ||
+		f.opts.MetricsCertDir != "/certs" {
 		t.Errorf("flags: %+v", f.opts)
 	}
 	if f.zap.Level == nil || !f.zap.Level.Enabled(zapcore.Level(-4)) || f.zap.Level.Enabled(zapcore.Level(-5)) {

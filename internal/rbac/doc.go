@@ -15,6 +15,11 @@
 //     authentication.kubernetes.io/node-name, Kubernetes 1.30+).
 //   - It gets Nodes (its own, by name) only to set an owner reference on its NodePolicyStatus, so that the
 //     object is garbage-collected with the node.
+//   - It creates TokenReviews and SubjectAccessReviews, and only for its /metrics: controller-runtime's
+//     authentication and authorization filter asks the API server whether a scraper's bearer token is valid and
+//     whether its user may get the non-resource URL /metrics (ClusterRole nftpolicy-metrics-reader,
+//     config/rbac/metrics_reader_role.yaml). Both are create-only reviews that store nothing; what they let the
+//     agent learn is whether a given token is valid, and whom the API server allows what.
 //   - No delete anywhere: a NodePolicyStatus goes away with its Node or by hand.
 //
 // +kubebuilder:rbac:groups="",resources=pods;namespaces,verbs=get;list;watch
@@ -23,4 +28,6 @@
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get
 // +kubebuilder:rbac:groups=nftpolicy.dev,resources=nodepolicystatuses,verbs=get;create;update;patch
 // +kubebuilder:rbac:groups=nftpolicy.dev,resources=nodepolicystatuses/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
 package rbac
