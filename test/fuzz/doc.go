@@ -21,7 +21,9 @@
 //   - In one network namespace per fuzz process (internal/netnstest, deleted at the end): from the table of an
 //     empty cluster (the first input creates it), the marked state (if any) is synced, then the full one — each
 //     an incremental batch — and after each sync the table read back has an empty plan against the compiled one.
-//     The kernel accepting every batch is the check that the ruleset is valid.
+//     The kernel accepting every batch is the check that the ruleset is valid. One input in 64 (by checksum) also
+//     loads its rendered text with `nft -f`, which must read back as the same table; so does every seed
+//     (TestSeedsLoadWithNft).
 //
 // The seeds (seeds_test.go and testdata/fuzz/FuzzBuildCompile) run with `go test ./...`; `make fuzz` fuzzes for
 // FUZZTIME (default 60s) and `make test` for 20 s. It needs root (network namespaces) and fails, never skips,

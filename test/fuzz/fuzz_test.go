@@ -19,7 +19,7 @@ func FuzzBuildCompile(f *testing.F) {
 	for _, s := range seeds() {
 		f.Add(s)
 	}
-	_, path := netnstest.New(f, "fz")
+	ns, path := netnstest.New(f, "fz")
 	conn, err := kernel.Open(path)
 	if err != nil {
 		f.Fatal(err)
@@ -53,6 +53,9 @@ func FuzzBuildCompile(f *testing.F) {
 			t.Fatalf("the input decoded again renders differently:\n%s\n---\n%s", a, b)
 		}
 		syncChecked(t, conn, empty, prev, tab)
+		if textSampled(data) {
+			nftLoads(t, ns, conn, tab)
+		}
 	})
 }
 
