@@ -86,12 +86,12 @@ func (d *decoder) op(op int) {
 	switch op {
 	case opNamespace:
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: d.name(maxNamespace), Labels: d.labels()}}
-		if len(d.c.Namespaces) < maxNamespaces && d.unique(slices.ContainsFunc(d.c.Namespaces, func(o *corev1.Namespace) bool { return o.Name == ns.Name })) {
+		if len(d.c.Namespaces) < maxNamespaces && d.unique(taken(d.c.Namespaces, ns)) {
 			d.c.Namespaces = append(d.c.Namespaces, ns)
 		}
 	case opPod:
 		p := d.pod()
-		if len(d.c.Pods) < maxPods && d.unique(slices.ContainsFunc(d.c.Pods, func(o *corev1.Pod) bool { return o.Namespace == p.Namespace && o.Name == p.Name })) {
+		if len(d.c.Pods) < maxPods && d.unique(taken(d.c.Pods, p)) {
 			d.c.Pods = append(d.c.Pods, p)
 			d.lastPod = p
 		}
@@ -101,7 +101,7 @@ func (d *decoder) op(op int) {
 		}
 	case opPolicy:
 		p := d.policy()
-		if len(d.c.Policies) < maxPolicies && d.unique(slices.ContainsFunc(d.c.Policies, func(o *networkingv1.NetworkPolicy) bool { return o.Namespace == p.Namespace && o.Name == p.Name })) {
+		if len(d.c.Policies) < maxPolicies && d.unique(taken(d.c.Policies, p)) {
 			d.c.Policies = append(d.c.Policies, p)
 			d.lastPol = p
 		}
@@ -126,13 +126,20 @@ func (d *decoder) op(op int) {
 			*ports = append(*ports, port)
 		}
 	case opMark:
-		d.prev = &build.Cluster{Namespaces: slices.Clone(d.c.Namespaces), Pods: slices.Clone(d.c.Pods), Policies: slices.Clone(d.c.Policies)}
+		d.prev = &build.Cluster{
+			Namespaces: slices.Clone(d.c.Namespaces), Pods: slices.Clone(d.c.Pods), Policies: slices.Clone(d.c.Policies),
+		}
 		d.lastPod, d.lastPol = nil, nil
 	case opDelete:
 		d.delete()
 	case opRelabel:
 		d.relabel()
 	}
+}
+
+// taken reports whether an object of list has the namespace and name of o.
+func taken[T metav1.Object](list []T, o T) bool {
+	return slices.ContainsFunc(list, func(x T) bool { return x.GetNamespace() == o.GetNamespace() && x.GetName() == o.GetName() })
 }
 
 // unique says whether an object whose name is taken (dup) may be added: always in invalid inputs (the build

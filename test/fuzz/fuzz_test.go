@@ -79,7 +79,8 @@ func syncChecked(t *testing.T, c *kernel.Conn, start *nft.Table, tabs ...*nft.Ta
 			t.Fatalf("read back after sync %s: %v", what, err)
 		}
 		if p := nft.Diff(got, tab); !p.Empty() {
-			t.Fatalf("after sync %s, the table read back differs from the compiled one: %+v\nread back:\n%s\ncompiled:\n%s", what, p, got.Text(), tab.Text())
+			t.Fatalf("after sync %s, the table read back differs from the compiled one: %+v\nread back:\n%s\ncompiled:\n%s",
+				what, p, got.Text(), tab.Text())
 		}
 		if p := nft.Diff(tab, got); !p.Empty() {
 			t.Fatalf("after sync %s, the compiled table differs from the one read back: %+v", what, p)
