@@ -144,34 +144,17 @@ func TestReadWhileOtherTablesChange(t *testing.T) {
 	if _, err := c.Sync(want); err != nil {
 		t.Fatal(err)
 	}
-	stop, done := make(chan struct{}), make(chan int)
-	go func() {
-		n := 0
-		defer func() { done <- n }()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
-			cmd.Stdin = strings.NewReader("add element ip other s { 192.0.2.1 }\ndelete element ip other s { 192.0.2.1 }\n")
-			if cmd.Run() == nil {
-				n++
-			}
-		}
-	}()
+	commits, stop := keepChanging(ns, "add element ip other s { 192.0.2.1 }\ndelete element ip other s { 192.0.2.1 }\n")
 	for range 3 {
 		got, err := c.Read()
 		if err != nil {
-			close(stop)
-			<-done
+			stop()
 			t.Fatal(err)
 		}
 		mustEqual(t, got, want)
 	}
-	close(stop)
-	if n := <-done; n == 0 {
+	stop()
+	if n := commits.Load(); n == 0 {
 		t.Fatal("the other table never changed")
 	} else {
 		t.Logf("%d changes to another table during the reads", n)
@@ -186,35 +169,17 @@ func TestSyncWhileOtherTablesChange(t *testing.T) {
 	c, ns := openNetns(t)
 	const other = "table ip filter {\n\tset kube { type ipv4_addr; }\n\tchain FORWARD {\n\t\ttype filter hook forward priority filter; policy accept;\n\t\tip saddr @kube counter accept\n\t}\n}\n"
 	nftIn(t, ns, other, "-f", "-")
-	var commits atomic.Int64
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
-			cmd.Stdin = strings.NewReader("add element ip filter kube { 192.0.2.1 }\ndelete element ip filter kube { 192.0.2.1 }\n")
-			if cmd.Run() == nil {
-				commits.Add(1)
-			}
-		}
-	}()
+	commits, stop := keepChanging(ns, "add element ip filter kube { 192.0.2.1 }\ndelete element ip filter kube { 192.0.2.1 }\n")
 	syncs := 0
 	deadline := time.Now().Add(30 * time.Second)
 	for commits.Load() < 20 && time.Now().Before(deadline) {
 		if _, err := c.Sync(bigTable(2000+syncs%50, 500)); err != nil {
-			close(stop)
-			<-done
+			stop()
 			t.Fatalf("sync %d while another table changes: %v", syncs, err)
 		}
 		syncs++
 	}
-	close(stop)
-	<-done
+	stop()
 	if n := commits.Load(); n < 20 {
 		t.Fatalf("the other table changed only %d times in 30 s", n)
 	}
@@ -225,4 +190,27 @@ func TestSyncWhileOtherTablesChange(t *testing.T) {
 	if got := nftIn(t, ns, "", "list", "chain", "ip", "filter", "FORWARD"); !strings.Contains(got, "ip saddr @kube counter") {
 		t.Errorf("table ip filter lost its rule:\n%s", got)
 	}
+}
+
+// keepChanging commits script with nft in namespace ns over and over, as another program on the node would,
+// until stop is called (it waits for the last commit); commits counts the successful ones.
+func keepChanging(ns, script string) (commits *atomic.Int64, stop func()) {
+	commits = &atomic.Int64{}
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-quit:
+				return
+			default:
+			}
+			cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
+			cmd.Stdin = strings.NewReader(script)
+			if cmd.Run() == nil {
+				commits.Add(1)
+			}
+		}
+	}()
+	return commits, func() { close(quit); <-done }
 }
