@@ -82,6 +82,13 @@ func start(t *testing.T, objs []client.Object, opts ...envOption) *env {
 		gvk, _ := e.gvk(&corev1.Pod{})
 		e.informers.InformersByGVK = map[schema.GroupVersionKind]toolscache.SharedIndexInformer{gvk: controllertest.NewFakeInformer()}
 	}
+	// FakeInformers makes an informer on first use in a map without a lock; the controller's sources and the
+	// sync loop's snapshot ask for them from different goroutines, so they are all made here, before either runs.
+	for _, obj := range []client.Object{&corev1.Namespace{}, &corev1.Pod{}, &networkingv1.NetworkPolicy{}} {
+		if _, err := e.informers.FakeInformerFor(context.Background(), obj); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s, err := NewNodeSync(NodeSyncConfig{NodeName: testNode, Reader: e.client, Informers: e.informers, Dataplane: e.dp,
 		Recorder: e.recorder, VerifyInterval: cfg.verify, OnSync: func(r Report) { e.reports <- r }})
 	if err != nil {
