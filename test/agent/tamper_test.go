@@ -105,3 +105,45 @@ var _ = Describe("Tampering with the table", func() {
 		Expect(w.table()).To(Equal(before))
 	}, NodeTimeout(30*time.Second))
 })
+
+var _ = Describe("Tampering with one set element", func() {
+	It("puts back the one verdict-map element deleted by hand within the verify interval", func(ctx SpecContext) {
+		w := newWorld(ctx, map[string]map[string]string{"srv": nil},
+			pod("srv/web", map[string]string{"app": "web"}),
+			pod("srv/client", map[string]string{"role": "client"}),
+			pod("srv/stranger", map[string]string{"role": "stranger"}),
+		)
+		w.createPolicy(ctx, ingressPolicy("srv", "web", map[string]string{"app": "web"},
+			podPeer(map[string]string{"role": "client"})))
+		a := w.startAgent(func(o *controllers.Options) { o.VerifyInterval = verifyInterval })
+		a.waitReady(ctx)
+		flows := []flow{denied("srv/stranger", "srv/web"), allowed("srv/client", "srv/web")}
+		w.expectFlows(ctx, "agent started", a.started, flows...)
+		before := w.table()
+		web, ok := w.c.PodIP(w.ns("srv"), "web", 4)
+		Expect(ok).To(BeTrue())
+
+		By("deleting web's element from map ingress-v4: its IPv4 ingress is no longer isolated")
+		t := time.Now()
+		_, err := w.nft("delete", "element", "inet", "nftpolicy", "ingress-v4", "{", web.String(), "}")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w.table()).NotTo(Equal(before), "the element is gone")
+		Eventually(ctx, func() []string { return w.mismatches(ctx, flows) }).
+			WithTimeout(verifyInterval+time.Second).Should(BeEmpty(), "one element deleted by hand")
+		recordTiming("one map element deleted by hand (probes)", time.Since(t))
+		var repaired *controllers.Report
+		Eventually(func() bool {
+			for _, r := range a.syncs() {
+				if r.Repaired && r.Err == nil && r.Start.After(t) {
+					repaired = &r
+					return true
+				}
+			}
+			return false
+		}).Should(BeTrue(), "the agent reports a repair")
+		recordTiming("one map element deleted by hand (repair applied)", repaired.Start.Add(repaired.Duration).Sub(t))
+		Expect(repaired.Plan.AddElements).To(HaveLen(1), "the repair adds elements to one map: %v", repaired.Plan)
+		Expect(repaired.Plan.AddElements["ingress-v4"]).To(HaveLen(1), "the repair adds back the one element")
+		Expect(w.table()).To(Equal(before))
+	}, NodeTimeout(30*time.Second))
+})

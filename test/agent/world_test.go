@@ -382,6 +382,7 @@ func (s *stream) expectClean(what string) {
 	sent, wrong := s.stop()
 	verb := map[bool]string{true: "connected", false: "was blocked"}[!s.f.allowed]
 	GinkgoWriter.Printf("%s: %d probes %s -> %s, %d %s\n", what, sent, s.f.from, s.f.to, wrong, verb)
+	recordProbes(what, sent, wrong)
 	Expect(sent).To(BeNumerically(">", 10), "%s: too few probes sent", what)
 	Expect(wrong).To(BeZero(), "%s: %d of %d probes %s -> %s %s (first sent %s, last %s)", what, wrong, sent,
 		s.f.from, s.f.to, verb, s.firstBad.Format(time.StampMilli), s.lastBad.Format(time.StampMilli))
@@ -555,6 +556,9 @@ var timings struct {
 	sync.Mutex
 	byWhat map[string][]time.Duration
 	order  []string
+	// probes: sent and wrong per stream description (expectClean's what)
+	probes     map[string][2]int
+	probeOrder []string
 }
 
 func recordTiming(what string, d time.Duration) {
@@ -570,6 +574,20 @@ func recordTiming(what string, d time.Duration) {
 	timings.byWhat[what] = append(timings.byWhat[what], d)
 }
 
+// recordProbes adds a stream's probes to the wrong-verdict summary printed at the end of the suite.
+func recordProbes(what string, sent, wrong int) {
+	timings.Lock()
+	defer timings.Unlock()
+	if timings.probes == nil {
+		timings.probes = map[string][2]int{}
+	}
+	if _, ok := timings.probes[what]; !ok {
+		timings.probeOrder = append(timings.probeOrder, what)
+	}
+	p := timings.probes[what]
+	timings.probes[what] = [2]int{p[0] + sent, p[1] + wrong}
+}
+
 var _ = ReportAfterSuite("timings", func(Report) {
 	timings.Lock()
 	defer timings.Unlock()
@@ -580,6 +598,15 @@ var _ = ReportAfterSuite("timings", func(Report) {
 	}
 	if b.Len() > 0 {
 		fmt.Printf("\nagent suite timings (from the API write):\n%s", b.String())
+	}
+	b.Reset()
+	for _, what := range timings.probeOrder {
+		p := timings.probes[what]
+		fmt.Fprintf(&b, "  %-80s %6d probes, %d wrong\n", what, p[0], p[1])
+	}
+	if b.Len() > 0 {
+		fmt.Printf("\ncontinuous probes (wrong = a verdict the policies in force before or after do not give):\n%s",
+			b.String())
 	}
 })
 
