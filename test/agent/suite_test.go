@@ -30,6 +30,9 @@ var (
 	// and regenerate on Stop), so the API server can be stopped and started again with the same serving
 	// certificate and port, and clients built from cfg keep working.
 	certDir string
+	// etcdDir is etcd's data directory, ours for the same reason: envtest would delete its own on Stop, and an
+	// etcd restarted in the faults specs must come back with the cluster's data.
+	etcdDir string
 )
 
 func TestAgent(t *testing.T) {
@@ -69,6 +72,8 @@ var _ = BeforeSuite(func() {
 	var err error
 	certDir, err = os.MkdirTemp("", "nftpolicy-agent-apiserver-")
 	Expect(err).NotTo(HaveOccurred())
+	etcdDir, err = os.MkdirTemp("", "nftpolicy-agent-etcd-")
+	Expect(err).NotTo(HaveOccurred())
 	apiserver := &envtest.APIServer{CertDir: certDir}
 	// On SIGTERM the API server waits for its open connections up to ShutdownTimeout (--request-timeout,
 	// 60 s), and the agents' watches keep them open: with --shutdown-send-retry-after it drains the requests in
@@ -76,7 +81,7 @@ var _ = BeforeSuite(func() {
 	apiserver.Configure().Set("shutdown-send-retry-after", "true")
 	testEnv = &envtest.Environment{
 		BinaryAssetsDirectory: assets,
-		ControlPlane:          envtest.ControlPlane{APIServer: apiserver},
+		ControlPlane:          envtest.ControlPlane{APIServer: apiserver, Etcd: &envtest.Etcd{DataDir: etcdDir}},
 	}
 	start := time.Now()
 	cfg, err = testEnv.Start()
@@ -93,7 +98,9 @@ var _ = AfterSuite(func() {
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())
 	}
-	if certDir != "" {
-		Expect(os.RemoveAll(certDir)).To(Succeed())
+	for _, dir := range []string{certDir, etcdDir} {
+		if dir != "" {
+			Expect(os.RemoveAll(dir)).To(Succeed())
+		}
 	}
 })
