@@ -85,6 +85,9 @@ func TestRenderBadInput(t *testing.T) {
 		{"invalid cidr", map[string]string{"p.yaml": policy(
 			"  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0/8}}]}]\n")},
 			[]string{"p.yaml", "document 1", "NetworkPolicy x/p", "spec.ingress[0].from[0].ipBlock.cidr", "10.0.0/8"}},
+		{"except outside its block", map[string]string{"p.yaml": policy(
+			"  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}}]}]\n")},
+			[]string{"p.yaml", "document 1", "NetworkPolicy x/p", "spec.ingress[0].from[0].ipBlock.except[0]", "192.168.0.0/16"}},
 		{"endPort below port", map[string]string{"p.yaml": policy(
 			"  podSelector: {}\n  ingress: [{ports: [{port: 90, endPort: 80}]}]\n")},
 			[]string{"p.yaml", "NetworkPolicy x/p", "spec.ingress[0].ports[0].endPort"}},
