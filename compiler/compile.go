@@ -19,8 +19,11 @@ const (
 	SelfV6Set    = "self-v6"
 )
 
-// Compile returns the desired table for node n.
-func Compile(n *ir.Node) *nft.Table {
+// Compile returns the desired table for node n, with DefaultOptions.
+func Compile(n *ir.Node) *nft.Table { return CompileWith(n, DefaultOptions) }
+
+// CompileWith returns the desired table for node n, counting and logging as o says.
+func CompileWith(n *ir.Node, o Options) *nft.Table {
 	t := &nft.Table{}
 	maps := map[string]*nft.Set{
 		IngressV4Map: dispatchMap(IngressV4Map, nft.IPv4Addr),
@@ -35,7 +38,7 @@ func Compile(n *ir.Node) *nft.Table {
 	claimed := map[string]bool{} // map name + address already dispatched
 	for i := range n.Groups {
 		g := &n.Groups[i]
-		chain, sets := compileGroup(g)
+		chain, sets := compileGroup(g, o)
 		t.Chains = append(t.Chains, chain)
 		t.Sets = append(t.Sets, sets...)
 		for _, m := range g.Members {

@@ -26,7 +26,7 @@ func newPeers() *peers {
 }
 
 // compileGroup returns the chain of a group and the non-empty sets it looks up.
-func compileGroup(g *ir.Group) (*nft.Chain, []*nft.Set) {
+func compileGroup(g *ir.Group, o Options) (*nft.Chain, []*nft.Set) {
 	v4, v6 := newPeers(), newPeers()
 	for i := range g.Rules {
 		addRule(&g.Rules[i], v4, v6)
@@ -53,12 +53,18 @@ func compileGroup(g *ir.Group) (*nft.Chain, []*nft.Set) {
 			if len(s.Key) == 3 {
 				fields = append(fields, nft.L4Proto, nft.THDport)
 			}
-			chain.Rules = append(chain.Rules, nft.Rule{Match: nft.Lookup, Fields: fields, Set: s.Name, Verdict: verdict})
+			chain.Rules = append(chain.Rules, nft.Rule{Match: nft.Lookup, Fields: fields, Set: s.Name,
+				Counter: o.Counters, Verdict: verdict})
 			sets = append(sets, s)
 		}
 	}
+	if o.Log.Group != 0 {
+		// The prefix names the chain: the agent knows which policies isolate its pods.
+		chain.Rules = append(chain.Rules, nft.Rule{Match: nft.Always,
+			Log: &nft.Log{Group: o.Log.Group, Prefix: name, Rate: o.Log.Rate, Burst: o.Log.Burst}})
+	}
 	chain.Rules = append(chain.Rules, nft.Rule{
-		Match: nft.Always, Verdict: nft.Verdict{Kind: nft.Drop}, Comment: groupComment(g),
+		Match: nft.Always, Counter: o.Counters, Verdict: nft.Verdict{Kind: nft.Drop}, Comment: groupComment(g),
 	})
 	return chain, sets
 }

@@ -108,11 +108,28 @@ type Rule struct {
 	Match  Match
 	Fields []Field
 	Set    string
+	// Log, when set, sends the packet to an NFLOG group (rate-limited) when Match holds; a rule that logs may have
+	// no Verdict (Kind 0): the packet then goes on to the next rule.
+	Log *Log
+	// Counter counts the packets and bytes for which Match holds (nft `counter`, after any log).
+	Counter bool
 	// Verdict is applied when Match holds (unused for VerdictMap).
 	Verdict Verdict
 	// Comment is shown to humans by `nft list`; at most 127 bytes.
 	Comment string
 }
+
+// Log is nft's `limit rate RATE/second burst BURST packets log prefix PREFIX group GROUP`: the packet goes to
+// userspace through NFLOG group Group, at most Rate per second with bursts of Burst (no limit when Rate is 0).
+type Log struct {
+	Group  uint16
+	Prefix string // at most MaxLogPrefix bytes
+	Rate   uint32
+	Burst  uint32
+}
+
+// MaxLogPrefix is the longest log prefix the kernel keeps (NF_LOG_PREFIXLEN is 128 with the NUL).
+const MaxLogPrefix = 127
 
 // VerdictKind is what a verdict does.
 type VerdictKind uint8
@@ -135,6 +152,7 @@ type Verdict struct {
 // Equal reports whether two rules are the same rule.
 func (r Rule) Equal(o Rule) bool {
 	return r.Match == o.Match && r.Set == o.Set && r.Verdict == o.Verdict && r.Comment == o.Comment &&
+		r.Counter == o.Counter && (r.Log == nil) == (o.Log == nil) && (r.Log == nil || *r.Log == *o.Log) &&
 		slices.Equal(r.Fields, o.Fields)
 }
 

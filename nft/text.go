@@ -156,31 +156,42 @@ func priorityText(p int32) string {
 
 // String renders the rule as nft writes it inside a chain.
 func (r Rule) String() string {
-	var s string
+	var parts []string
 	switch r.Match {
 	case Always:
-		s = r.Verdict.String()
 	case CtEstablishedRelated:
-		s = "ct state established,related " + r.Verdict.String()
+		parts = append(parts, "ct state established,related")
 	case ICMPv6NeighborDiscovery:
-		s = "icmpv6 type 133-137 " + r.Verdict.String()
+		parts = append(parts, "icmpv6 type 133-137")
 	case Lookup:
-		s = fieldsText(r.Fields) + " @" + r.Set + " " + r.Verdict.String()
+		parts = append(parts, fieldsText(r.Fields)+" @"+r.Set)
 	case VerdictMap:
-		s = fieldsText(r.Fields) + " vmap @" + r.Set
+		parts = append(parts, fieldsText(r.Fields)+" vmap @"+r.Set)
 	case PktTypeBroadcast:
-		s = "meta pkttype broadcast " + r.Verdict.String()
+		parts = append(parts, "meta pkttype broadcast")
 	case PktTypeMulticast:
-		s = "meta pkttype multicast " + r.Verdict.String()
+		parts = append(parts, "meta pkttype multicast")
 	case IP6LinkLocal:
-		s = fieldsText(r.Fields) + " fe80::/10 " + r.Verdict.String()
+		parts = append(parts, fieldsText(r.Fields)+" fe80::/10")
 	default:
-		s = fmt.Sprintf("# unknown match %d", r.Match)
+		parts = append(parts, fmt.Sprintf("# unknown match %d", r.Match))
+	}
+	if l := r.Log; l != nil {
+		if l.Rate > 0 {
+			parts = append(parts, fmt.Sprintf("limit rate %d/second burst %d packets", l.Rate, l.Burst))
+		}
+		parts = append(parts, fmt.Sprintf("log prefix %q group %d", l.Prefix, l.Group))
+	}
+	if r.Counter {
+		parts = append(parts, "counter")
+	}
+	if r.Match != VerdictMap && r.Verdict.Kind != 0 {
+		parts = append(parts, r.Verdict.String())
 	}
 	if r.Comment != "" {
-		s += fmt.Sprintf(" comment %q", r.Comment)
+		parts = append(parts, fmt.Sprintf("comment %q", r.Comment))
 	}
-	return s
+	return strings.Join(parts, " ")
 }
 
 func fieldsText(fs []Field) string {

@@ -83,15 +83,22 @@ func TestDiffTampered(t *testing.T) {
 				"  - ip saddr 192.0.2.1 accept   (not a rule nftpolicy writes)\n    ip saddr . ip daddr @self-v4 accept\n" +
 				"    ip6 saddr . ip6 daddr @self-v6 accept\n    ... 4 rules\n"},
 		{"chain missing",
-			"\tchain ing-8520f6a5d5f23317 {\n\t\tip saddr . meta l4proto . th dport @ing-8520f6a5d5f23317-v4-ap accept\n\t\tdrop comment \"ingress shop/web\"\n\t}\n",
+			"\tchain ing-8520f6a5d5f23317 {\n" +
+				"\t\tip saddr . meta l4proto . th dport @ing-8520f6a5d5f23317-v4-ap counter packets 0 bytes 0 accept\n" +
+				"\t\tlimit rate 10/second log prefix \"ing-8520f6a5d5f23317\" group 100\n" +
+				"\t\tcounter packets 0 bytes 0 drop comment \"ingress shop/web\"\n\t}\n",
 			"",
 			"\nchain ing-8520f6a5d5f23317: missing on the node\n" +
-				"  + ip saddr . meta l4proto . th dport @ing-8520f6a5d5f23317-v4-ap accept\n  + drop comment \"ingress shop/web\"\n"},
+				"  + ip saddr . meta l4proto . th dport @ing-8520f6a5d5f23317-v4-ap counter accept\n" +
+				"  + limit rate 10/second burst 5 packets log prefix \"ing-8520f6a5d5f23317\" group 100\n" +
+				"  + counter drop comment \"ingress shop/web\"\n"},
 		{"rule changed",
 			"drop comment \"ingress shop/web\"",
 			"accept comment \"ingress shop/web\"",
-			"\nchain ing-8520f6a5d5f23317: rules differ\n    ip saddr . meta l4proto . th dport @ing-8520f6a5d5f23317-v4-ap accept\n" +
-				"  - accept comment \"ingress shop/web\"\n  + drop comment \"ingress shop/web\"\n"},
+			"\nchain ing-8520f6a5d5f23317: rules differ\n" +
+				"    ip saddr . meta l4proto . th dport @ing-8520f6a5d5f23317-v4-ap counter accept\n" +
+				"    limit rate 10/second burst 5 packets log prefix \"ing-8520f6a5d5f23317\" group 100\n" +
+				"  - counter accept comment \"ingress shop/web\"\n  + counter drop comment \"ingress shop/web\"\n"},
 		{"set redefined",
 			"\t\ttype ipv4_addr\n\t\tflags interval\n",
 			"\t\ttype ipv4_addr\n",

@@ -22,10 +22,13 @@ var exprAttrs = map[string][]uint16{
 	"range":     {unix.NFTA_RANGE_SREG, unix.NFTA_RANGE_OP, unix.NFTA_RANGE_FROM_DATA, unix.NFTA_RANGE_TO_DATA},
 	"immediate": {unix.NFTA_IMMEDIATE_DREG, unix.NFTA_IMMEDIATE_DATA},
 	"byteorder": {unix.NFTA_BYTEORDER_SREG, unix.NFTA_BYTEORDER_DREG, unix.NFTA_BYTEORDER_OP, unix.NFTA_BYTEORDER_LEN, unix.NFTA_BYTEORDER_SIZE},
+	"counter":   {unix.NFTA_COUNTER_BYTES, unix.NFTA_COUNTER_PACKETS, unix.NFTA_COUNTER_PAD},
+	"log":       {unix.NFTA_LOG_GROUP, unix.NFTA_LOG_PREFIX},
+	"limit":     {unix.NFTA_LIMIT_RATE, unix.NFTA_LIMIT_UNIT, unix.NFTA_LIMIT_BURST, unix.NFTA_LIMIT_TYPE, unix.NFTA_LIMIT_FLAGS, unix.NFTA_LIMIT_PAD},
 }
 
 // Attributes that must be zero when present.
-var zeroAttrs = map[string]uint16{"lookup": unix.NFTA_LOOKUP_FLAGS, "bitwise": nftaBitwiseOp}
+var zeroAttrs = map[string]uint16{"lookup": unix.NFTA_LOOKUP_FLAGS, "bitwise": nftaBitwiseOp, "limit": unix.NFTA_LIMIT_FLAGS}
 
 func newExpr(name string) expr.Any {
 	switch name {
@@ -47,6 +50,12 @@ func newExpr(name string) expr.Any {
 		return &expr.Immediate{}
 	case "byteorder":
 		return &expr.Byteorder{}
+	case "counter":
+		return &expr.Counter{}
+	case "log":
+		return &expr.Log{}
+	case "limit":
+		return &expr.Limit{}
 	}
 	return nil
 }
@@ -132,30 +141,37 @@ func knownAttrs(name string, data []byte) bool {
 	return true
 }
 
-// decodeRule maps a rule's expressions and userdata to the model, or to Unknown.
-func decodeRule(exprs []expr.Any, ud []byte) nft.Rule {
+// decodeRule maps a rule's expressions and userdata to the model, or to Unknown. counter holds the values of
+// the rule's counter (nil when it has none).
+func decodeRule(exprs []expr.Any, ud []byte) (r nft.Rule, counter *expr.Counter) {
 	comment, ok := decodeComment(ud)
 	unknown := nft.Rule{Match: nft.Unknown, Comment: comment}
 	if !ok || len(exprs) == 0 {
-		return unknown
+		return unknown, nil
 	}
 	body, last := exprs[:len(exprs)-1], exprs[len(exprs)-1]
 	if lk, isLookup := last.(*expr.Lookup); isLookup {
 		fields, ok := matchLookup(body, lk, true)
 		if !ok {
-			return unknown
+			return unknown, nil
 		}
-		return nft.Rule{Match: nft.VerdictMap, Fields: fields, Set: lk.SetName, Comment: comment}
+		return nft.Rule{Match: nft.VerdictMap, Fields: fields, Set: lk.SetName, Comment: comment}, nil
 	}
-	v, isVerdict := last.(*expr.Verdict)
-	if !isVerdict {
-		return unknown
+	r = nft.Rule{Comment: comment}
+	if v, isVerdict := last.(*expr.Verdict); isVerdict {
+		verdict, err := verdictOf(int32(v.Kind), v.Chain)
+		if err != nil {
+			return unknown, nil
+		}
+		r.Verdict = verdict
+	} else {
+		body = exprs
 	}
-	verdict, err := verdictOf(int32(v.Kind), v.Chain)
-	if err != nil {
-		return unknown
+	body, r.Counter, counter = peelCounter(body)
+	body, r.Log = peelLog(body)
+	if r.Log == nil && r.Verdict.Kind == 0 {
+		return unknown, nil
 	}
-	r := nft.Rule{Verdict: verdict, Comment: comment}
 	switch {
 	case len(body) == 0:
 		r.Match = nft.Always
@@ -172,15 +188,51 @@ func decodeRule(exprs []expr.Any, ud []byte) nft.Rule {
 	default:
 		lk, isLookup := body[len(body)-1].(*expr.Lookup)
 		if !isLookup {
-			return unknown
+			return unknown, nil
 		}
 		fields, ok := matchLookup(body[:len(body)-1], lk, false)
 		if !ok {
-			return unknown
+			return unknown, nil
 		}
 		r.Match, r.Fields, r.Set = nft.Lookup, fields, lk.SetName
 	}
-	return r
+	return r, counter
+}
+
+// peelCounter takes a trailing counter off body.
+func peelCounter(body []expr.Any) ([]expr.Any, bool, *expr.Counter) {
+	if n := len(body); n > 0 {
+		if c, ok := body[n-1].(*expr.Counter); ok {
+			return body[:n-1], true, c
+		}
+	}
+	return body, false, nil
+}
+
+// peelLog takes a trailing `log prefix P group G`, and the packet limit before it if any, off body; a log of
+// any other shape (a level, flags, a snaplen) is left in body, so the rule reads as Unknown.
+func peelLog(body []expr.Any) ([]expr.Any, *nft.Log) {
+	n := len(body)
+	if n == 0 {
+		return body, nil
+	}
+	lg, ok := body[n-1].(*expr.Log)
+	if !ok || lg.Key != 1<<unix.NFTA_LOG_GROUP|1<<unix.NFTA_LOG_PREFIX {
+		return body, nil
+	}
+	l := &nft.Log{Group: lg.Group, Prefix: string(lg.Data)}
+	body = body[:n-1]
+	if n := len(body); n > 0 {
+		if lim, ok := body[n-1].(*expr.Limit); ok {
+			if lim.Type != expr.LimitTypePkts || lim.Over || lim.Unit != expr.LimitTimeSecond || lim.Rate == 0 ||
+				lim.Rate > 1<<32-1 {
+				return append(body, lg), nil
+			}
+			l.Rate, l.Burst = uint32(lim.Rate), lim.Burst
+			body = body[:n-1]
+		}
+	}
+	return body, l
 }
 
 // decodeComment reads nft's rule userdata: TLVs of one type byte and one length byte; type 0 is the comment.

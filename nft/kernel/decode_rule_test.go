@@ -27,7 +27,8 @@ func wire(t *testing.T, exprs []expr.Any, ud []byte) nft.Rule {
 	if !ok {
 		return nft.Rule{Match: nft.Unknown}
 	}
-	return decodeRule(got, ud)
+	r, _ := decodeRule(got, ud)
+	return r
 }
 
 // TestRuleEncodingRoundTrip encodes every rule of the fixture and decodes it back, without a kernel.
@@ -65,8 +66,27 @@ func TestRuleDecodingRejects(t *testing.T) {
 			e[len(e)-2].(*expr.Lookup).Invert = true
 			return e
 		},
-		"counter": func(e []expr.Any) []expr.Any {
-			return append(e[:len(e)-1:len(e)-1], &expr.Counter{}, e[len(e)-1])
+		"counter before the lookup": func(e []expr.Any) []expr.Any {
+			return append([]expr.Any{&expr.Counter{}}, e...)
+		},
+		"log with a level": func(e []expr.Any) []expr.Any {
+			lg := &expr.Log{Key: 1<<unix.NFTA_LOG_GROUP | 1<<unix.NFTA_LOG_PREFIX | 1<<unix.NFTA_LOG_LEVEL,
+				Group: 1, Data: []byte("p"), Level: expr.LogLevelInfo}
+			return append(e[:len(e)-1:len(e)-1], lg, e[len(e)-1])
+		},
+		"limit over a rate": func(e []expr.Any) []expr.Any {
+			lim := &expr.Limit{Type: expr.LimitTypePkts, Rate: 5, Over: true, Unit: expr.LimitTimeSecond, Burst: 5}
+			lg := &expr.Log{Key: 1<<unix.NFTA_LOG_GROUP | 1<<unix.NFTA_LOG_PREFIX, Group: 1, Data: []byte("p")}
+			return append(e[:len(e)-1:len(e)-1], lim, lg, e[len(e)-1])
+		},
+		"limit in bytes": func(e []expr.Any) []expr.Any {
+			lim := &expr.Limit{Type: expr.LimitTypePktBytes, Rate: 5, Unit: expr.LimitTimeSecond, Burst: 5}
+			lg := &expr.Log{Key: 1<<unix.NFTA_LOG_GROUP | 1<<unix.NFTA_LOG_PREFIX, Group: 1, Data: []byte("p")}
+			return append(e[:len(e)-1:len(e)-1], lim, lg, e[len(e)-1])
+		},
+		"limit without a log": func(e []expr.Any) []expr.Any {
+			lim := &expr.Limit{Type: expr.LimitTypePkts, Rate: 5, Unit: expr.LimitTimeSecond, Burst: 5}
+			return append(e[:len(e)-1:len(e)-1], lim, e[len(e)-1])
 		},
 		"gap between registers": func(e []expr.Any) []expr.Any {
 			e[3].(*expr.Meta).Register = reg32First + 2

@@ -119,14 +119,45 @@ func encodeRule(r nft.Rule, setIDs map[string]uint32) ([]expr.Any, []byte, error
 	default:
 		return nil, nil, fmt.Errorf("cannot encode match %d", r.Match)
 	}
-	if r.Match != nft.VerdictMap {
+	if r.Log != nil {
+		le, err := logExprs(r.Log)
+		if err != nil {
+			return nil, nil, err
+		}
+		exprs = append(exprs, le...)
+	}
+	if r.Counter {
+		exprs = append(exprs, &expr.Counter{})
+	}
+	switch {
+	case r.Match == nft.VerdictMap:
+	case r.Verdict.Kind == 0 && r.Log != nil:
+		// Log only: the packet goes on to the next rule.
+	default:
 		v, err := verdictExpr(r.Verdict)
 		if err != nil {
 			return nil, nil, err
 		}
 		exprs = append(exprs, v)
 	}
+	if len(exprs) == 0 {
+		return nil, nil, fmt.Errorf("rule without a match, a log, a counter or a verdict")
+	}
 	return exprs, ud, nil
+}
+
+// logExprs is what nft emits for `limit rate R/second burst B packets log prefix P group G`.
+func logExprs(l *nft.Log) ([]expr.Any, error) {
+	if len(l.Prefix) > nft.MaxLogPrefix {
+		return nil, fmt.Errorf("log prefix of %d bytes (at most %d)", len(l.Prefix), nft.MaxLogPrefix)
+	}
+	var exprs []expr.Any
+	if l.Rate > 0 {
+		exprs = append(exprs, &expr.Limit{Type: expr.LimitTypePkts, Rate: uint64(l.Rate), Unit: expr.LimitTimeSecond,
+			Burst: l.Burst})
+	}
+	return append(exprs, &expr.Log{Key: 1<<unix.NFTA_LOG_GROUP | 1<<unix.NFTA_LOG_PREFIX, Group: l.Group,
+		Data: []byte(l.Prefix)}), nil
 }
 
 // encodeLoads loads the fields into consecutive 4-byte registers, after the meta nfproto check nft adds for

@@ -64,6 +64,11 @@ func vmap(set string, fields ...nft.Field) nft.Rule {
 
 func always(v nft.Verdict) nft.Rule { return nft.Rule{Match: nft.Always, Verdict: v} }
 
+func counted(r nft.Rule) nft.Rule {
+	r.Counter = true
+	return r
+}
+
 func withComment(r nft.Rule, c string) nft.Rule {
 	r.Comment = c
 	return r
@@ -145,8 +150,13 @@ func fixture() *nft.Table {
 				always(goTo("pod-a")),
 			}},
 			{Name: "pod-c", Rules: []nft.Rule{
-				lookup("c4", accept, nft.IPSaddr),
-				always(drop),
+				counted(lookup("c4", accept, nft.IPSaddr)),
+				{Match: nft.Always, Log: &nft.Log{Group: 100, Prefix: "pod-c", Rate: 10, Burst: 5}},
+				{Match: nft.Always, Log: &nft.Log{Group: 65535, Prefix: strings.Repeat("p", nft.MaxLogPrefix)}},
+				counted(lookup("n4", accept, nft.IPSaddr)),
+				{Match: nft.Always, Log: &nft.Log{Group: 7, Prefix: "audit:pod-c", Rate: 1, Burst: 1}, Counter: true,
+					Verdict: accept},
+				counted(always(drop)),
 			}},
 		},
 	}

@@ -230,7 +230,7 @@ func (c *Conn) readRules(tbl *nft.Table) error {
 		}
 		r := nft.Rule{Match: nft.Unknown}
 		if ok {
-			r = decodeRule(exprs, m[unix.NFTA_RULE_USERDATA])
+			r, _ = decodeRule(exprs, m[unix.NFTA_RULE_USERDATA])
 		}
 		if !consistent(r, sets, chains) {
 			r = nft.Rule{Match: nft.Unknown, Comment: r.Comment}

@@ -2,6 +2,7 @@ package listing
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -112,11 +113,17 @@ func parseMatch(w []string) (nft.Rule, bool) {
 		fs, ok := parseFields(w[:n-2])
 		return nft.Rule{Match: nft.VerdictMap, Fields: fs, Set: w[n-1][1:]}, ok && len(w[n-1]) > 1
 	}
-	v, w, ok := verdictSuffix(w)
-	if !ok {
+	v, rest, hasVerdict := verdictSuffix(w)
+	if !hasVerdict {
+		rest = w
+	}
+	rest, counter := cutCounter(rest)
+	rest, log, ok := cutLog(rest)
+	if !ok || (!hasVerdict && log == nil) {
 		return nft.Rule{}, false
 	}
-	r := nft.Rule{Verdict: v}
+	w = rest
+	r := nft.Rule{Verdict: v, Counter: counter, Log: log}
 	switch s := strings.Join(w, " "); s {
 	case "":
 		r.Match = nft.Always
@@ -144,6 +151,57 @@ func parseMatch(w []string) (nft.Rule, bool) {
 		r.Match, r.Fields, r.Set = nft.Lookup, fs, w[n-1][1:]
 	}
 	return r, true
+}
+
+// cutCounter takes a trailing "counter" or "counter packets N bytes M" off w.
+func cutCounter(w []string) ([]string, bool) {
+	n := len(w)
+	if n >= 5 && w[n-5] == "counter" && w[n-4] == "packets" && w[n-2] == "bytes" {
+		return w[:n-5], true
+	}
+	if n >= 1 && w[n-1] == "counter" {
+		return w[:n-1], true
+	}
+	return w, false
+}
+
+// cutLog takes a trailing `log prefix "P" group G`, and `limit rate R/second [burst B packets]` before it, off w;
+// ok is false for a log or limit of another shape.
+func cutLog(w []string) (rest []string, l *nft.Log, ok bool) {
+	n := len(w)
+	if n < 5 || w[n-5] != "log" {
+		return w, nil, !slices.Contains(w, "log") && !slices.Contains(w, "limit")
+	}
+	prefix, quoted := strings.CutPrefix(w[n-3], `"`)
+	prefix, closed := strings.CutSuffix(prefix, `"`)
+	group, err := strconv.ParseUint(w[n-1], 10, 16)
+	if w[n-4] != "prefix" || !quoted || !closed || w[n-2] != "group" || err != nil {
+		return w, nil, false
+	}
+	l = &nft.Log{Group: uint16(group), Prefix: prefix}
+	w = w[:n-5]
+	if i := slices.Index(w, "limit"); i >= 0 {
+		lim := w[i:]
+		if len(lim) != 3 && !(len(lim) == 6 && lim[3] == "burst" && lim[5] == "packets") || lim[1] != "rate" {
+			return w, nil, false
+		}
+		rate, ok := strings.CutSuffix(lim[2], "/second")
+		r, err := strconv.ParseUint(rate, 10, 32)
+		if !ok || err != nil {
+			return w, nil, false
+		}
+		// nft prints no burst when it is 5, its default (and what `limit rate R/second` loads as).
+		l.Rate, l.Burst = uint32(r), 5
+		if len(lim) == 6 {
+			b, err := strconv.ParseUint(lim[4], 10, 32)
+			if err != nil {
+				return w, nil, false
+			}
+			l.Burst = uint32(b)
+		}
+		w = w[:i]
+	}
+	return w, l, true
 }
 
 // parseFields reads "ip saddr . meta l4proto . th dport".

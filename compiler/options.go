@@ -1,0 +1,30 @@
+package compiler
+
+// Options say what the compiled table does besides enforcing: count and log.
+type Options struct {
+	// Counters puts a counter on every rule of a group's chain that allows or drops, so the agent can say how
+	// many packets each group's policies let through and how many they dropped.
+	Counters bool
+	// Log sends packets a group's chain is about to drop to NFLOG, rate-limited per group in the kernel.
+	Log LogOptions
+}
+
+// LogOptions configure drop logging. Group 0 turns it off.
+type LogOptions struct {
+	Group uint16 // NFLOG group the agent reads
+	Rate  uint32 // logged packets per second, per group chain
+	Burst uint32 // packets logged in a burst above Rate
+}
+
+// Defaults: counters on, drops logged to NFLOG group 100 at 10 packets per second per group with bursts of 5.
+const (
+	DefaultLogGroup = 100
+	DefaultLogRate  = 10
+	DefaultLogBurst = 5
+)
+
+// DefaultOptions are what the agent and `kubectl nftpolicy render` use unless told otherwise.
+var DefaultOptions = Options{
+	Counters: true,
+	Log:      LogOptions{Group: DefaultLogGroup, Rate: DefaultLogRate, Burst: DefaultLogBurst},
+}
