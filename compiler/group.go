@@ -31,7 +31,7 @@ func compileGroup(g *ir.Group, o Options) (*nft.Chain, []*nft.Set) {
 	for i := range g.Rules {
 		addRule(&g.Rules[i], v4, v6)
 	}
-	name := groupChainName(g)
+	name := GroupChainName(g)
 	verdict := nft.Verdict{Kind: nft.Accept}
 	if g.Direction == ir.Egress {
 		// Egress is checked first; a pass returns so the destination's ingress is checked next.

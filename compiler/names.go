@@ -12,10 +12,10 @@ import (
 // maxComment is the kernel's limit for a rule comment (128 bytes with the terminating NUL).
 const maxComment = 127
 
-// groupChainName derives a group's chain name from its key: "ing-" or "egr-" and 16 hex digits of the key's
+// GroupChainName derives a group's chain name from its key: "ing-" or "egr-" and 16 hex digits of the key's
 // SHA-256. Kubernetes names can be 253 bytes long, so they are hashed, never embedded; set names add at most
 // 7 bytes ("-v6-np"), far below the kernel's 256.
-func groupChainName(g *ir.Group) string {
+func GroupChainName(g *ir.Group) string {
 	sum := sha256.Sum256([]byte(g.Key))
 	prefix := "ing-"
 	if g.Direction == ir.Egress {

@@ -96,7 +96,9 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 			}
 		}
 	}
+	compile := opts.compileOptions()
 	s, err := NewNodeSync(NodeSyncConfig{
+		Compile:        &compile,
 		NodeName:       opts.NodeName,
 		Reader:         mgr.GetCache(),
 		Informers:      mgr.GetCache(),
@@ -111,6 +113,19 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 	}
 	if err := s.SetupWithManager(mgr); err != nil {
 		return nil, err
+	}
+	if cr, ok := dp.(counterReader); ok {
+		if err := newPolicyCounters(cr, &s.chains).register(reg); err != nil {
+			return nil, fmt.Errorf("policy counters: %w", err)
+		}
+	}
+	if opts.Dataplane == nil && compile.Log.Group != 0 {
+		d := &dropLog{netns: opts.NetnsPath, group: compile.Log.Group, chains: &s.chains,
+			pods: podsByIP{informers: mgr.GetCache()},
+			log: mgr.GetLogger().WithName("drops"), onDrop: opts.OnDrop, logged: m.dropsLogged, lost: m.dropsLost}
+		if err := mgr.Add(d); err != nil {
+			return nil, err
+		}
 	}
 	a := &Agent{Manager: mgr, sync: s, health: health}
 	err = errors.Join(mgr.AddHealthzCheck("ping", healthz.Ping),

@@ -31,6 +31,8 @@ type metrics struct {
 	tamperRepairs  prometheus.Counter
 	errors         *prometheus.CounterVec
 	lastSuccess    prometheus.Gauge
+	dropsLogged    *prometheus.CounterVec
+	dropsLost      prometheus.Counter
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -81,6 +83,14 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 	}, []string{"kind"})).(*prometheus.CounterVec)
 	m.lastSuccess = reg(gauge("nftpolicy_last_sync_success_timestamp_seconds",
 		"Unix time of the last successful sync.")).(prometheus.Gauge)
+	m.dropsLogged = reg(prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "nftpolicy_drops_logged_total",
+		Help: "Dropped packets the agent read from the kernel's drop log (rate-limited per group chain), by direction.",
+	}, []string{"direction"})).(*prometheus.CounterVec)
+	m.dropsLost = reg(prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "nftpolicy_drops_lost_total",
+		Help: "Logged drops the kernel could not deliver to the agent (its socket buffer was full).",
+	})).(prometheus.Counter)
 	if err != nil {
 		return nil, err
 	}

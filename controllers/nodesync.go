@@ -1,11 +1,13 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -16,6 +18,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
 	"github.com/nftpolicy/nftpolicy/nft"
 )
@@ -35,6 +38,9 @@ type NodeSync struct {
 	verify    time.Duration // <= 0: no verification
 	onSync    func(Report)
 	now       func() time.Time
+	compile   *compiler.Options
+	// chains describes the group chains of the table in force, for the counters and the drop log.
+	chains atomic.Pointer[chainIndex]
 
 	// Owned by the reconcile loop.
 	builder    *build.Builder // keeps what it derived from unchanged objects from one sync to the next
@@ -60,6 +66,8 @@ type NodeSyncConfig struct {
 	// VerifyInterval is the period of verification; <= 0 disables it.
 	VerifyInterval time.Duration
 	OnSync         func(Report)
+	// Compile says what the table does besides enforcing (counters, drop logging); nil: compiler.DefaultOptions.
+	Compile *compiler.Options
 	// metrics are the collectors to update; nil: new ones on a registry of their own.
 	metrics *metrics
 }
@@ -85,6 +93,7 @@ func NewNodeSync(c NodeSyncConfig) (*NodeSync, error) {
 		verify:    c.VerifyInterval,
 		onSync:    c.OnSync,
 		now:       time.Now,
+		compile:   cmp.Or(c.Compile, &compiler.DefaultOptions),
 	}, nil
 }
 

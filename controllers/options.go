@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/tools/events"
+
+	"github.com/nftpolicy/nftpolicy/compiler"
 )
 
 // Defaults of Options.
@@ -54,6 +57,27 @@ type Options struct {
 	NoStatus bool
 	// OnSync, when set, is called after every sync attempt, from the sync loop: it must not block.
 	OnSync func(Report)
+
+	// DropLog configures the drop log: the NFLOG group the group chains log to before they drop, and the kernel's
+	// rate limit per chain. Zero fields take compiler's defaults (group 100, 10/s, burst 5).
+	DropLog compiler.LogOptions
+	// NoDropLog compiles no log rules and reads nothing (counters stay).
+	NoDropLog bool
+	// OnDrop, when set, is called for every drop read from the drop log: it must not block.
+	OnDrop func(Drop)
+}
+
+// compileOptions are the compiler's options these Options ask for.
+func (o Options) compileOptions() compiler.Options {
+	c := compiler.Options{Counters: true}
+	if !o.NoDropLog {
+		c.Log = compiler.LogOptions{
+			Group: cmp.Or(o.DropLog.Group, compiler.DefaultLogGroup),
+			Rate:  cmp.Or(o.DropLog.Rate, compiler.DefaultLogRate),
+			Burst: cmp.Or(o.DropLog.Burst, compiler.DefaultLogBurst),
+		}
+	}
+	return c
 }
 
 func (o Options) withDefaults() (Options, error) {

@@ -22,7 +22,7 @@ func (s *NodeSync) sync(ctx context.Context, log logr.Logger, first time.Time, r
 	if err != nil {
 		return errBuild, fmt.Errorf("build the IR of node %s: %w", s.node, err)
 	}
-	desired := compiler.Compile(n)
+	desired := compiler.CompileWith(n, *s.compile)
 	rep.Node, rep.Enforced = n, enforced(n)
 	plan, err := s.dp.Sync(desired)
 	if err != nil {
@@ -50,6 +50,8 @@ func (s *NodeSync) succeeded(log logr.Logger, first time.Time, rep *Report) {
 		s.nextVerify = now.Add(s.verify)
 	}
 	s.applied, s.resync = rep.Table, false
+	idx := indexChains(rep.Node, rep.Table)
+	s.chains.Store(&idx)
 	m := s.metrics
 	m.lastSuccess.Set(float64(now.UnixNano()) / 1e9)
 	ts := statsOfTable(rep.Table)

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/controllers"
 )
 
@@ -29,6 +30,8 @@ type agentFlags struct {
 	verify  time.Duration
 	status  bool
 	verbose int
+	// drop log
+	logGroup, logRate, logBurst uint
 	zap     zap.Options
 }
 
@@ -49,6 +52,11 @@ func (f *agentFlags) bind(fs *flag.FlagSet) {
 		"report not ready once watching the API server has been failing this long")
 	fs.BoolVar(&f.status, "status", true,
 		"write this node's NodePolicyStatus (created, named after the node); --status=false disables it")
+	fs.UintVar(&f.logGroup, "log-group", compiler.DefaultLogGroup,
+		"NFLOG group the ruleset logs dropped packets to, and the agent reads them from; 0 disables drop logging")
+	fs.UintVar(&f.logRate, "log-rate", compiler.DefaultLogRate,
+		"dropped packets logged per second, per group chain (a kernel limit)")
+	fs.UintVar(&f.logBurst, "log-burst", compiler.DefaultLogBurst, "dropped packets logged in a burst above --log-rate")
 	fs.IntVar(&f.verbose, "v", 0, "log verbosity: 4 logs every applied batch as nft text (same as --zap-log-level=4)")
 	config.RegisterFlags(fs) // --kubeconfig, read by config.GetConfig
 	f.zap.BindFlags(fs)
@@ -71,6 +79,16 @@ func (f *agentFlags) complete(fs *flag.FlagSet) error {
 		return fmt.Errorf("nftpolicy agent: --api-unreachable-after must be positive, got %s", f.opts.APIUnreachableAfter)
 	}
 	f.opts.NoStatus = !f.status
+	switch {
+	case f.logGroup > 65535:
+		return fmt.Errorf("nftpolicy agent: --log-group must be at most 65535, got %d", f.logGroup)
+	case f.logRate == 0 || f.logRate > 1<<20:
+		return fmt.Errorf("nftpolicy agent: --log-rate must be between 1 and %d, got %d", 1<<20, f.logRate)
+	case f.logBurst == 0 || f.logBurst > 1<<20:
+		return fmt.Errorf("nftpolicy agent: --log-burst must be between 1 and %d, got %d", 1<<20, f.logBurst)
+	}
+	f.opts.NoDropLog = f.logGroup == 0
+	f.opts.DropLog = compiler.LogOptions{Group: uint16(f.logGroup), Rate: uint32(f.logRate), Burst: uint32(f.logBurst)}
 	if f.verbose < 0 {
 		return fmt.Errorf("nftpolicy agent: -v must not be negative, got %d", f.verbose)
 	}

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strings"
@@ -81,4 +82,32 @@ func setElements(text string) map[string][]string {
 		out[m[1]] = elems
 	}
 	return out
+}
+
+// TestCounters: the counters of the fixture's counted rules are listed by chain and position, and count the
+// packets that reach them (here: none, since nothing is routed through the namespace).
+func TestCounters(t *testing.T) {
+	c, _ := openNetns(t)
+	want := fixture()
+	if _, err := c.Sync(want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantAt []RuleCounter
+	for _, ch := range want.Chains {
+		for i, r := range ch.Rules {
+			if r.Counter {
+				wantAt = append(wantAt, RuleCounter{Chain: ch.Name, Rule: i})
+			}
+		}
+	}
+	slices.SortFunc(got, func(a, b RuleCounter) int {
+		return cmp.Or(strings.Compare(a.Chain, b.Chain), cmp.Compare(a.Rule, b.Rule))
+	})
+	if !slices.Equal(got, wantAt) || len(got) == 0 {
+		t.Errorf("counters %+v, want %+v", got, wantAt)
+	}
 }

@@ -2,6 +2,7 @@ package arch
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -38,9 +39,14 @@ func TestPureCoreImports(t *testing.T) {
 	}
 }
 
-// kernelOnly are the netlink libraries: only nft/kernel (its code and its tests) may import them, so every
-// byte sent to the kernel goes through one package.
-var kernelOnly = []string{"github.com/google/nftables", "github.com/mdlayher/netlink"}
+// netlinkUsers say which packages (their code and their tests) may import each netlink library: one package per
+// kernel interface, so every byte sent to it goes through that package. nftables: nft/kernel; NFLOG: nft/nflog;
+// conntrack: internal/conntrack.
+var netlinkUsers = map[string][]string{
+	"github.com/google/nftables": {kernelPkg},
+	"github.com/mdlayher/netlink": {kernelPkg, "github.com/nftpolicy/nftpolicy/nft/nflog",
+		"github.com/nftpolicy/nftpolicy/internal/conntrack"},
+}
 
 const kernelPkg = "github.com/nftpolicy/nftpolicy/nft/kernel"
 
@@ -63,15 +69,12 @@ func TestOnlyKernelImportsNftables(t *testing.T) {
 			t.Fatalf("unexpected go list line %q", line)
 		}
 		pkg := f[0]
-		if pkg == kernelPkg {
-			sawKernel = true
-			continue
-		}
+		sawKernel = sawKernel || pkg == kernelPkg
 		for i, kind := range []string{"imports", "test files import", "external test files import"} {
 			for _, imp := range strings.Fields(f[i+1]) {
-				for _, k := range kernelOnly {
-					if imp == k || strings.HasPrefix(imp, k+"/") {
-						t.Errorf("%s: %s %s; only nft/kernel may", pkg, kind, imp)
+				for lib, users := range netlinkUsers {
+					if (imp == lib || strings.HasPrefix(imp, lib+"/")) && !slices.Contains(users, pkg) {
+						t.Errorf("%s: %s %s; only %v may", pkg, kind, imp, users)
 					}
 				}
 			}
