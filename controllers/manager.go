@@ -122,7 +122,7 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 	if opts.Dataplane == nil && compile.Log.Group != 0 {
 		d := &dropLog{netns: opts.NetnsPath, group: compile.Log.Group, chains: &s.chains,
 			pods: podsByIP{informers: mgr.GetCache()},
-			log: mgr.GetLogger().WithName("drops"), onDrop: opts.OnDrop, logged: m.dropsLogged, lost: m.dropsLost}
+			log:  mgr.GetLogger().WithName("drops"), onDrop: opts.OnDrop, logged: m.dropsLogged, lost: m.dropsLost}
 		if err := mgr.Add(d); err != nil {
 			return nil, err
 		}

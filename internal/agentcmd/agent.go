@@ -32,7 +32,7 @@ type agentFlags struct {
 	verbose int
 	// drop log
 	logGroup, logRate, logBurst uint
-	zap     zap.Options
+	zap                         zap.Options
 }
 
 func (f *agentFlags) bind(fs *flag.FlagSet) {

@@ -139,7 +139,7 @@ var _ = Describe("Who dropped my packet", func() {
 		for range 5 {
 			w.checkFlows(ctx, "still denied", denied("srv/stranger", "srv/web"))
 		}
-		Expect(policyPackets(reg, ns, "web", "ingress", "drop") - before).To(BeNumerically(">=", 10),
+		Expect(policyPackets(reg, ns, "web", "ingress", "drop")-before).To(BeNumerically(">=", 10),
 			"5 probes × 2 families, each at least one SYN")
 	}, NodeTimeout(60*time.Second))
 })
