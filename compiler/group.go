@@ -63,8 +63,15 @@ func compileGroup(g *ir.Group, o Options) (*nft.Chain, []*nft.Set) {
 		chain.Rules = append(chain.Rules, nft.Rule{Match: nft.Always,
 			Log: &nft.Log{Group: o.Log.Group, Prefix: name, Rate: o.Log.Rate, Burst: o.Log.Burst}})
 	}
+	audit := g.Audit || o.Audit
+	end := nft.Verdict{Kind: nft.Drop}
+	if audit {
+		// Audit mode: what the rules do not allow is logged and counted, then let through as an allowed packet
+		// would be.
+		end = verdict
+	}
 	chain.Rules = append(chain.Rules, nft.Rule{
-		Match: nft.Always, Counter: o.Counters, Verdict: nft.Verdict{Kind: nft.Drop}, Comment: groupComment(g),
+		Match: nft.Always, Counter: o.Counters, Verdict: end, Comment: groupComment(g, audit),
 	})
 	return chain, sets
 }

@@ -27,8 +27,11 @@ func GroupChainName(g *ir.Group) string {
 // groupComment names the group's policies for humans within the kernel's comment limit: every name that fits,
 // in order, then "+N more" for the ones left out (room for that suffix is always kept). When not one name fits
 // whole, the first is cut with "…".
-func groupComment(g *ir.Group) string {
+func groupComment(g *ir.Group, audit bool) string {
 	var b strings.Builder
+	if audit {
+		b.WriteString("audit ")
+	}
 	b.WriteString(g.Direction.String())
 	reserve := len(moreText(len(g.Policies)))
 	skipped := 0

@@ -7,6 +7,9 @@ type Options struct {
 	Counters bool
 	// Log sends packets a group's chain is about to drop to NFLOG, rate-limited per group in the kernel.
 	Log LogOptions
+	// Audit puts every group in audit mode (the cluster-wide switch; ir.Group.Audit is the per-namespace one):
+	// packets the rules do not allow are logged and counted, and let through.
+	Audit bool
 }
 
 // LogOptions configure drop logging. Group 0 turns it off.

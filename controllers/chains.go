@@ -7,10 +7,12 @@ import (
 )
 
 // chainInfo is what one group chain of the applied table stands for: the direction and the policies that
-// isolate its pods, and the verdict each counted rule gives ("allow" or "drop", by rule position).
+// isolate its pods, whether it is in audit mode, and the verdict each counted rule gives ("allow", "drop" or
+// "audit", by rule position).
 type chainInfo struct {
 	Direction ir.Direction
 	Policies  []ir.PolicyRef
+	Audit     bool
 	Verdicts  map[int]string
 }
 
@@ -21,6 +23,7 @@ type chainIndex map[string]chainInfo
 const (
 	verdictAllow = "allow"
 	verdictDrop  = "drop"
+	verdictAudit = "audit" // not allowed by any rule, let through because of audit mode
 )
 
 // indexChains describes the group chains of table t, compiled from n.
@@ -37,11 +40,14 @@ func indexChains(n *ir.Node, t *nft.Table) chainIndex {
 		}
 		info.Verdicts = map[int]string{}
 		for i, r := range ch.Rules {
+			pass := r.Verdict.Kind == nft.Accept || r.Verdict.Kind == nft.Return
 			switch {
 			case !r.Counter:
 			case r.Verdict.Kind == nft.Drop:
 				info.Verdicts[i] = verdictDrop
-			case r.Verdict.Kind == nft.Accept, r.Verdict.Kind == nft.Return:
+			case pass && r.Match == nft.Always: // the end of an audit chain, where the drop would be
+				info.Verdicts[i], info.Audit = verdictAudit, true
+			case pass:
 				info.Verdicts[i] = verdictAllow
 			}
 		}

@@ -30,6 +30,8 @@ type Drop struct {
 	Port           uint16 // destination port (0 without one)
 	// Policies are the policies isolating the pod in that direction, none of whose rules allows the packet.
 	Policies []string
+	// Audit: the pod's namespace (or the cluster) is in audit mode; the packet was let through, not dropped.
+	Audit bool
 }
 
 // Reason says why the packet was dropped, for humans.
@@ -41,8 +43,12 @@ func (d Drop) Reason() string {
 	if pod == "" {
 		pod = addr.String()
 	}
-	return fmt.Sprintf("%s is isolated for %s by %s and no rule of %s allows this", pod, d.Direction,
+	reason := fmt.Sprintf("%s is isolated for %s by %s and no rule of %s allows this", pod, d.Direction,
 		strings.Join(d.Policies, ", "), map[bool]string{true: "it", false: "them"}[len(d.Policies) == 1])
+	if d.Audit {
+		reason += " (audit mode: let through)"
+	}
+	return reason
 }
 
 // dropLog reads the packets the group chains log before dropping (NFLOG), and reports each as a Drop: a log
@@ -127,7 +133,7 @@ func (d *dropLog) drop(p nflog.Packet) (Drop, bool) {
 		return Drop{}, false
 	}
 	drop := Drop{At: time.Now(), Direction: info.Direction.String(), Src: p.Src, Dst: p.Dst,
-		Proto: protoName(p.Proto), Port: p.DstPort}
+		Proto: protoName(p.Proto), Port: p.DstPort, Audit: info.Audit}
 	for _, pol := range info.Policies {
 		drop.Policies = append(drop.Policies, pol.String())
 	}
@@ -137,7 +143,11 @@ func (d *dropLog) drop(p nflog.Packet) (Drop, bool) {
 
 func (d *dropLog) report(drop Drop) {
 	d.logged.WithLabelValues(drop.Direction).Inc()
-	d.log.Info("dropped", "direction", drop.Direction, "src", orAddr(drop.SrcPod, drop.Src),
+	msg := "dropped"
+	if drop.Audit {
+		msg = "would drop (audit mode)"
+	}
+	d.log.Info(msg, "direction", drop.Direction, "src", orAddr(drop.SrcPod, drop.Src),
 		"dst", orAddr(drop.DstPod, drop.Dst), "srcIP", drop.Src.String(), "dstIP", drop.Dst.String(),
 		"proto", drop.Proto, "port", drop.Port, "policies", drop.Policies, "reason", drop.Reason())
 	d.mu.Lock()

@@ -40,7 +40,8 @@ func (e enqueue[T]) add(q queue) {
 	q.Add(e.key)
 }
 
-// changed reports whether an update may change the IR: labels, spec or status of a Pod, labels of a Namespace,
+// changed reports whether an update may change the IR: labels, spec or status of a Pod, labels or the audit
+// annotation of a Namespace,
 // the spec of a NetworkPolicy. Objects of other types always count as changed.
 func changed(oldObj, newObj client.Object) bool {
 	switch o := oldObj.(type) {
@@ -50,7 +51,8 @@ func changed(oldObj, newObj client.Object) bool {
 			!equality.Semantic.DeepEqual(o.Status, n.Status)
 	case *corev1.Namespace:
 		n, ok := newObj.(*corev1.Namespace)
-		return !ok || !maps.Equal(o.Labels, n.Labels)
+		// The cache keeps only the audit annotation (TransformNamespace).
+		return !ok || !maps.Equal(o.Labels, n.Labels) || !maps.Equal(o.Annotations, n.Annotations)
 	case *networkingv1.NetworkPolicy:
 		n, ok := newObj.(*networkingv1.NetworkPolicy)
 		return !ok || !equality.Semantic.DeepEqual(o.Spec, n.Spec)

@@ -65,11 +65,14 @@ type Options struct {
 	NoDropLog bool
 	// OnDrop, when set, is called for every drop read from the drop log: it must not block.
 	OnDrop func(Drop)
+	// Audit puts the whole cluster in audit mode: packets no policy allows are logged and counted, not dropped.
+	// Namespaces annotated nftpolicy.dev/audit: "true" are in audit mode either way.
+	Audit bool
 }
 
 // compileOptions are the compiler's options these Options ask for.
 func (o Options) compileOptions() compiler.Options {
-	c := compiler.Options{Counters: true}
+	c := compiler.Options{Counters: true, Audit: o.Audit}
 	if !o.NoDropLog {
 		c.Log = compiler.LogOptions{
 			Group: cmp.Or(o.DropLog.Group, compiler.DefaultLogGroup),

@@ -4,6 +4,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/nftpolicy/nftpolicy/compiler/ir"
 )
 
 // The cache's transform functions. Every agent caches every Pod of the cluster, so a Pod is cut down to what
@@ -47,13 +49,17 @@ func containerPorts(cs []corev1.Container, sidecarsOnly bool) []corev1.Container
 	return out
 }
 
-// TransformNamespace keeps name, uid, resourceVersion and labels.
+// TransformNamespace keeps name, uid, resourceVersion, labels and the audit annotation (ir.AuditAnnotation).
 func TransformNamespace(in any) (any, error) {
 	ns, ok := in.(*corev1.Namespace)
 	if !ok {
 		return in, nil
 	}
-	return &corev1.Namespace{ObjectMeta: identity(&ns.ObjectMeta)}, nil
+	out := &corev1.Namespace{ObjectMeta: identity(&ns.ObjectMeta)}
+	if v, ok := ns.Annotations[ir.AuditAnnotation]; ok {
+		out.Annotations = map[string]string{ir.AuditAnnotation: v}
+	}
+	return out, nil
 }
 
 // TransformNetworkPolicy keeps the whole policy but its annotations and managed fields.

@@ -9,11 +9,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/nftpolicy/nftpolicy/compiler/ir"
 )
 
 // TestBuilderAgreesWithNode drives one Builder through 400 random changes of a cluster — pods relabelled,
 // readdressed, finished, deleted, added (new names and reused ones), policies added, changed and deleted,
-// finished, addressless or hostNetwork, namespaces relabelled, now and then every pod replaced at once (more than maxPatch), an invalid address and a
+// finished, addressless or hostNetwork, namespaces relabelled and put in or out of audit mode, now and then every pod replaced at once (more than maxPatch), an invalid address and a
 // pod listed twice — and requires after each step exactly what Node builds from scratch, errors included.
 func TestBuilderAgreesWithNode(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -134,6 +136,9 @@ func TestBuilderAgreesWithNode(t *testing.T) {
 			j := rng.IntN(len(c.Namespaces))
 			ns := c.Namespaces[j].DeepCopy()
 			ns.Labels["team"] = nss[rng.IntN(len(nss))]
+			if rng.IntN(3) == 0 { // and put it in or out of audit mode
+				ns.Annotations = map[string]string{ir.AuditAnnotation: fmt.Sprint(rng.IntN(2) == 0)}
+			}
 			c.Namespaces[j] = ns
 		case k == 10 && step%40 == 0:
 			what = "every pod replaced"

@@ -106,7 +106,8 @@ func namedIngress(ps []*compiled) []portName {
 
 // assemble resolves the group's rules: every rule of every policy, in policy order then index.
 func (g *group) assemble(inv *inventory, res *resolver) ir.Group {
-	out := ir.Group{Direction: g.dir, Key: g.key}
+	// A group's pods share the namespace of the policies that select them.
+	out := ir.Group{Direction: g.dir, Key: g.key, Audit: inv.audit[inv.pods[g.members[0]].ref.Namespace]}
 	for _, p := range g.policies {
 		out.Policies = append(out.Policies, p.ref)
 	}

@@ -75,6 +75,7 @@ type inventory struct {
 	pods     []podInfo
 	nsNames  []string // sorted
 	nsLabels map[string]labels.Set
+	audit    map[string]bool // namespaces annotated ir.AuditAnnotation: "true"
 }
 
 func newInventory(c Cluster, pols []*compiled, node string) (*inventory, error) {
@@ -145,6 +146,7 @@ func newPodInfo(p *corev1.Pod, node string) (podInfo, error) {
 // sorted list of their names. inv.pods must be sorted.
 func (inv *inventory) namespaces(nss []*corev1.Namespace, pols []*compiled) error {
 	inv.nsLabels = make(map[string]labels.Set, len(nss))
+	inv.audit = map[string]bool{}
 	dup := ""
 	for _, ns := range nss {
 		if ns == nil {
@@ -164,6 +166,9 @@ func (inv *inventory) namespaces(nss []*corev1.Namespace, pols []*compiled) erro
 		}
 		set[namespaceNameLabel] = ns.Name // the API server forces this value
 		inv.nsLabels[ns.Name] = set
+		if ns.Annotations[ir.AuditAnnotation] == "true" {
+			inv.audit[ns.Name] = true
+		}
 	}
 	if dup != "" {
 		return fmt.Errorf("Namespace %s: listed twice", dup)

@@ -95,6 +95,9 @@ func (e *Evaluator) side(d ir.Direction, addr, peer netip.Addr, proto ir.Protoco
 	slices.SortFunc(s.AllowedBy, compareRuleRef)
 	s.AllowedBy = slices.Compact(s.AllowedBy)
 	s.Allowed = len(s.AllowedBy) > 0
+	if !s.Allowed && g.Audit {
+		s.Allowed, s.WouldDrop = true, true
+	}
 	return s
 }
 
@@ -181,7 +184,15 @@ type Side struct {
 	Isolated  bool           // the pod is selected by a policy with this direction
 	Policies  []ir.PolicyRef // the policies isolating it (sorted, from the group)
 	AllowedBy []RuleRef      // the rules that allow this connection, sorted by policy then index; empty when none
-	Allowed   bool           // !Isolated || len(AllowedBy) > 0
+	Allowed   bool           // !Isolated || len(AllowedBy) > 0 || WouldDrop
+	// WouldDrop: no rule allows the connection, but the pod's namespace is in audit mode (ir.Group.Audit), so it
+	// passes and the drop is only logged.
+	WouldDrop bool
+}
+
+// Audited says the connection is allowed only because a side is in audit mode: enforced, it would be denied.
+func (v Verdict) Audited() bool {
+	return v.Allowed && !v.SamePod && (v.Egress.WouldDrop || v.Ingress.WouldDrop)
 }
 
 // RuleRef names one rule: spec.ingress[Index] or spec.egress[Index] of Policy, by the side it appears on.
@@ -204,6 +215,9 @@ func (v Verdict) String() string {
 	}
 	egress := v.Egress.explain(ir.Egress, src, dst, what)
 	ingress := v.Ingress.explain(ir.Ingress, dst, src, what)
+	if v.Audited() {
+		return fmt.Sprintf("audit: %s -> %s %s passes, but would be denied: %s; %s", src, dst, what, egress, ingress)
+	}
 	if v.Allowed {
 		return fmt.Sprintf("allow: %s -> %s %s: %s; %s", src, dst, what, egress, ingress)
 	}
@@ -222,6 +236,9 @@ func (s Side) explain(d ir.Direction, self, peer, what string) string {
 	switch {
 	case !s.Isolated:
 		return fmt.Sprintf("%s of %s not isolated", d, self)
+	case s.WouldDrop:
+		return fmt.Sprintf("%s of %s isolated by %s, no rule allows %s %s (audit mode: logged, not dropped)", d, self,
+			policyList(s.Policies), peer, what)
 	case s.Allowed:
 		refs := make([]string, len(s.AllowedBy))
 		for i, r := range s.AllowedBy {
@@ -229,12 +246,16 @@ func (s Side) explain(d ir.Direction, self, peer, what string) string {
 		}
 		return fmt.Sprintf("%s of %s allowed by %s", d, self, strings.Join(refs, ", "))
 	default:
-		pols := make([]string, len(s.Policies))
-		for i, p := range s.Policies {
-			pols[i] = p.String()
-		}
-		return fmt.Sprintf("%s of %s isolated by %s, no rule allows %s %s", d, self, strings.Join(pols, ", "), peer, what)
+		return fmt.Sprintf("%s of %s isolated by %s, no rule allows %s %s", d, self, policyList(s.Policies), peer, what)
 	}
+}
+
+func policyList(ps []ir.PolicyRef) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.String()
+	}
+	return strings.Join(names, ", ")
 }
 
 func name(p ir.PodRef, addr netip.Addr) string {

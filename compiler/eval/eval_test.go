@@ -368,3 +368,28 @@ func TestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestAudit: the same node with x/b's namespace in audit mode (x/deny-all's group): what x/deny-all denies x/b
+// passes as a would-be drop, allowed rules and other groups keep their answers.
+func TestAudit(t *testing.T) {
+	n := testNode()
+	n.Groups[1].Audit = true
+	e := New(n)
+	v := e.Check(ya4, xb4, ir.TCP, 80)
+	if !v.Allowed || !v.Audited() || !v.Ingress.WouldDrop || v.Egress.WouldDrop {
+		t.Errorf("y/a -> x/b in audit mode: %+v", v)
+	}
+	want := "audit: 10.0.1.1 -> x/b TCP/80 passes, but would be denied: egress of 10.0.1.1 not isolated; " +
+		"ingress of x/b isolated by x/deny-all, no rule allows 10.0.1.1 TCP/80 (audit mode: logged, not dropped)"
+	if got := v.String(); got != want {
+		t.Errorf("String() =\n  %s\nwant\n  %s", got, want)
+	}
+	// x/a -> x/b: x/a's egress (not audited) still denies; the connection is denied, not audited.
+	if v := e.Check(xa4, xb4, ir.UDP, 53); v.Allowed || v.Audited() {
+		t.Errorf("x/a -> x/b UDP/53 must stay denied by x/a's egress: %+v", v)
+	}
+	// An allowed connection is not audited.
+	if v := e.Check(xb6, xa6, ir.TCP, 81); !v.Allowed || v.Audited() {
+		t.Errorf("x/b -> x/a TCP/81: %+v", v)
+	}
+}

@@ -41,7 +41,13 @@ type Group struct {
 	Members []Member
 	// Rules is the union of the allowed traffic; empty means the members are isolated with nothing allowed.
 	Rules []Rule
+	// Audit says the members' namespace is in audit mode (AuditAnnotation): what the rules do not allow is
+	// logged and counted as a would-be drop, and let through.
+	Audit bool
 }
+
+// AuditAnnotation on a Namespace, set to "true", puts the policies of its pods in audit mode.
+const AuditAnnotation = "nftpolicy.dev/audit"
 
 // PolicyRef names a NetworkPolicy.
 type PolicyRef struct{ Namespace, Name string }

@@ -52,6 +52,9 @@ func (f *agentFlags) bind(fs *flag.FlagSet) {
 		"report not ready once watching the API server has been failing this long")
 	fs.BoolVar(&f.status, "status", true,
 		"write this node's NodePolicyStatus (created, named after the node); --status=false disables it")
+	fs.BoolVar(&f.opts.Audit, "audit", false,
+		"audit mode for the whole cluster: packets no policy allows are logged and counted, not dropped "+
+			"(per namespace: annotate it nftpolicy.dev/audit=true)")
 	fs.UintVar(&f.logGroup, "log-group", compiler.DefaultLogGroup,
 		"NFLOG group the ruleset logs dropped packets to, and the agent reads them from; 0 disables drop logging")
 	fs.UintVar(&f.logRate, "log-rate", compiler.DefaultLogRate,

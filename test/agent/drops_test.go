@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -141,5 +142,57 @@ var _ = Describe("Who dropped my packet", func() {
 		}
 		Expect(policyPackets(reg, ns, "web", "ingress", "drop")-before).To(BeNumerically(">=", 10),
 			"5 probes × 2 families, each at least one SYN")
+	}, NodeTimeout(60*time.Second))
+
+	It("lets through, logs and counts what an audited namespace's policies would drop, and enforces again when "+
+		"the annotation goes", func(ctx SpecContext) {
+		w := newWorld(ctx, map[string]map[string]string{"aud": nil, "enf": nil},
+			pod("aud/web", map[string]string{"app": "web"}),
+			pod("aud/client", map[string]string{"role": "client"}),
+			pod("aud/stranger", map[string]string{"role": "stranger"}),
+			pod("enf/web", map[string]string{"app": "web"}),
+			pod("enf/stranger", map[string]string{"role": "stranger"}),
+		)
+		for _, ns := range []string{"aud", "enf"} {
+			w.createPolicy(ctx, ingressPolicy(ns, "web", map[string]string{"app": "web"},
+				podPeer(map[string]string{"role": "client"})))
+		}
+		w.annotateNamespace(ctx, "aud", "nftpolicy.dev/audit", "true")
+		var seen drops
+		reg := prometheus.NewRegistry()
+		a := w.startAgent(func(o *controllers.Options) {
+			o.OnDrop = seen.add
+			o.Registerer = reg
+		})
+		a.waitReady(ctx)
+		w.expectFlows(ctx, "agent started, namespace aud in audit mode", a.started,
+			allowed("aud/stranger", "aud/web"), allowed("aud/client", "aud/web"), denied("enf/stranger", "enf/web"))
+
+		web, stranger := w.key("aud/web"), w.key("aud/stranger")
+		Eventually(func() bool {
+			for _, d := range seen.list() {
+				if d.SrcPod == stranger && d.DstPod == web {
+					return d.Audit && d.Direction == "ingress" && d.Port == port &&
+						slices.Equal(d.Policies, []string{w.ns("aud") + "/web"})
+				}
+			}
+			return false
+		}).Should(BeTrue(), "aud/stranger -> aud/web logged as a would-be drop; drops seen: %v", seen.list())
+		for _, d := range seen.list() {
+			if d.DstPod == w.key("enf/web") {
+				Expect(d.Audit).To(BeFalse(), "enf is enforced: %+v", d)
+			}
+			Expect(d.SrcPod == w.key("aud/client")).To(BeFalse(), "allowed flows are not logged: %+v", d)
+		}
+		Eventually(func() float64 { return policyPackets(reg, w.ns("aud"), "web", "ingress", "audit") }).
+			Should(BeNumerically(">=", 2), "would-be drops counted with verdict audit")
+		Expect(policyPackets(reg, w.ns("aud"), "web", "ingress", "drop")).To(BeNumerically("<=", 0),
+			"nothing dropped in the audited namespace")
+
+		By("removing the audit annotation: enforced at once")
+		t := time.Now()
+		w.annotateNamespace(ctx, "aud", "nftpolicy.dev/audit", "false")
+		w.expectFlows(ctx, "audit annotation set to false", t,
+			denied("aud/stranger", "aud/web"), allowed("aud/client", "aud/web"))
 	}, NodeTimeout(60*time.Second))
 })

@@ -191,6 +191,22 @@ func (w *world) relabelNamespace(ctx context.Context, short string, labels map[s
 	})).To(Succeed(), "relabel namespace %s", w.ns(short))
 }
 
+// annotateNamespace sets one annotation of namespace short.
+func (w *world) annotateNamespace(ctx context.Context, short, key, value string) {
+	GinkgoHelper()
+	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var ns corev1.Namespace
+		if err := k8s.Get(ctx, client.ObjectKey{Name: w.ns(short)}, &ns); err != nil {
+			return err
+		}
+		if ns.Annotations == nil {
+			ns.Annotations = map[string]string{}
+		}
+		ns.Annotations[key] = value
+		return k8s.Update(ctx, &ns)
+	})).To(Succeed(), "annotate namespace %s", w.ns(short))
+}
+
 // createPolicy creates pol in the world's namespace of the short name pol.Namespace.
 func (w *world) createPolicy(ctx context.Context, pol *networkingv1.NetworkPolicy) {
 	GinkgoHelper()
