@@ -21,6 +21,8 @@ const (
 	connects     = 450  // connections timed per phase
 	roundTrips   = 2000 // request/response exchanges timed per phase (after warmRounds)
 	warmRounds   = 100
+	drops        = 2000 // datagrams the intruder sends per phase, timed (after warmDrops)
+	warmDrops    = 100
 	firstPort    = 10000 // client source ports of the phases: firstPort.., up to the ephemeral range
 	lastPort     = 59999
 )
@@ -32,6 +34,7 @@ type bed struct {
 	nodeNs   string // the node namespace's name, for nft -f
 	conn     *kernel.Conn
 	client   netperf.Client
+	intruder netperf.Client
 	server   netip.AddrPort
 	nextPort int
 }
@@ -65,8 +68,9 @@ func newBed(b testing.TB, topology labnet.Topology) *bed {
 	}
 	cpu := runtime.NumCPU() - 1 // client, server and their softirqs share the last CPU
 	d := &bed{net: n, nodeNs: filepath.Base(n.NodeNetnsPath()), nextPort: firstPort,
-		client: netperf.Client{Netns: path(clientKey), CPU: cpu, Addr: clientIP},
-		server: netip.AddrPortFrom(serverIP, ServerPort)}
+		client:   netperf.Client{Netns: path(clientKey), CPU: cpu, Addr: clientIP},
+		intruder: netperf.Client{Netns: path(intruderKey), CPU: cpu, Addr: intruderIP},
+		server:   netip.AddrPortFrom(serverIP, ServerPort)}
 	srv, err := netperf.Serve(path(serverKey), cpu, d.server)
 	if err != nil {
 		b.Fatal(err)
@@ -84,10 +88,11 @@ func newBed(b testing.TB, topology labnet.Topology) *bed {
 }
 
 // sample is the medians of one phase.
-type sample struct{ connect, roundTrip time.Duration }
+type sample struct{ connect, roundTrip, drop time.Duration }
 
 // measure runs one phase: warm-up connections, timed connections, then round trips on one connection, each
-// from source ports no earlier phase used.
+// from source ports no earlier phase used, then UDP datagrams from the intruder to the server (dropped when the
+// ruleset enforces).
 func (d *bed) measure() (sample, error) {
 	ports, err := d.ports(warmConnects + connects + 1)
 	if err != nil {
@@ -101,7 +106,12 @@ func (d *bed) measure() (sample, error) {
 	if err != nil {
 		return sample{}, err
 	}
-	return sample{connect: netperf.Median(ts[warmConnects:]), roundTrip: netperf.Median(rts[warmRounds:])}, nil
+	ds, err := d.intruder.Sends(netip.AddrPortFrom(serverIP, ServerPort), warmDrops+drops)
+	if err != nil {
+		return sample{}, err
+	}
+	return sample{connect: netperf.Median(ts[warmConnects:]), roundTrip: netperf.Median(rts[warmRounds:]),
+		drop: netperf.Median(ds[warmDrops:])}, nil
 }
 
 // ports reserves n source ports.

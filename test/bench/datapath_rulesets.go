@@ -58,6 +58,18 @@ func rulesets(sizes []datapathSize) ([]ruleset, error) {
 			},
 			unload: func(d *bed) error { return d.conn.Delete() },
 		})
+		if size == sizes[len(sizes)-1] {
+			// The same policies without counters and drop logging: what those cost, side by side.
+			bare := compiler.CompileWith(n, compiler.Options{})
+			out = append(out, ruleset{
+				name: fmt.Sprintf("nftpolicy-%d-bare", size.policies), policies: size.policies, enforcing: true,
+				load: func(d *bed) error {
+					_, err := d.conn.Sync(bare)
+					return err
+				},
+				unload: func(d *bed) error { return d.conn.Delete() },
+			})
+		}
 		text := Naive(n, onPath)
 		naive = append(naive, ruleset{
 			name: fmt.Sprintf("naive-%d", size.policies), policies: size.policies, enforcing: true,

@@ -24,9 +24,12 @@ const datapathRounds = 7
 // the server and the intruder must not.
 //
 // Metrics per configuration: new-conn-x and rr-x (ratio to no filter; median and -min/-max over the rounds),
-// new-conn-µs and rr-µs (absolute medians), and for nftpolicy and naive vs-conntrack-x (ratio to conntrack
-// only, from the same rounds) and vs-10-policies-x (to its own cost at 10 policies); rules is the number of
-// rules the new connection walks where that is countable (conntrack, naive).
+// new-conn-µs and rr-µs (absolute medians), drop-x and drop-µs (a UDP datagram from the intruder to the server:
+// dropped by the enforcing rulesets, the time of its sendto, in which the node forwards or drops it), and for
+// nftpolicy and naive vs-conntrack-x (ratio to conntrack only, from the same rounds) and vs-10-policies-x (to
+// its own cost at 10 policies); rules is the number of rules the new connection walks where that is countable
+// (conntrack, naive). nftpolicy-10000-bare is the largest size compiled without counters and drop logging;
+// nftpolicy-10000 reports vs-bare-x and drop-vs-bare-x against it: what counting and logging cost.
 func BenchmarkDatapath(b *testing.B) {
 	if os.Geteuid() != 0 {
 		b.Fatal("needs root: the testbed is network namespaces")
@@ -52,13 +55,14 @@ type datapathResults struct {
 	order []string
 	// conn and rr are ratios to the paired no-filter phase, one per round; absConn and absRR the medians
 	// themselves (for no-filter: every no-filter phase).
-	conn, rr, absConn, absRR map[string][]float64
-	rules                    map[string]int
+	conn, rr, drop, absConn, absRR, absDrop map[string][]float64
+	rules                                   map[string]int
 }
 
 func measureDatapath(b *testing.B, d *bed, sets []ruleset) *datapathResults {
 	res := &datapathResults{order: []string{"no-filter"}, conn: map[string][]float64{}, rr: map[string][]float64{},
-		absConn: map[string][]float64{}, absRR: map[string][]float64{}, rules: map[string]int{}}
+		drop: map[string][]float64{}, absConn: map[string][]float64{}, absRR: map[string][]float64{},
+		absDrop: map[string][]float64{}, rules: map[string]int{}}
 	for _, s := range sets {
 		res.order = append(res.order, s.name)
 		res.rules[s.name] = s.rules
@@ -100,6 +104,8 @@ func (r *datapathResults) add(name string, got, base sample) {
 	r.rr[name] = append(r.rr[name], float64(got.roundTrip)/float64(base.roundTrip))
 	r.absConn[name] = append(r.absConn[name], float64(got.connect)/1e3)
 	r.absRR[name] = append(r.absRR[name], float64(got.roundTrip)/1e3)
+	r.drop[name] = append(r.drop[name], float64(got.drop)/float64(base.drop))
+	r.absDrop[name] = append(r.absDrop[name], float64(got.drop)/1e3)
 }
 
 // report writes the metrics of one configuration (see BenchmarkDatapath).
@@ -113,11 +119,21 @@ func (r *datapathResults) report(b *testing.B, name string) {
 	}
 	reportSpread(b, "new-conn-µs", r.absConn[name])
 	reportSpread(b, "rr-µs", r.absRR[name])
+	reportSpread(b, "drop-µs", r.absDrop[name])
 	if name == "no-filter" {
 		return
 	}
 	reportSpread(b, "new-conn-x", r.conn[name])
 	reportSpread(b, "rr-x", r.rr[name])
+	reportSpread(b, "drop-x", r.drop[name])
+	if bare := name + "-bare"; len(r.conn[bare]) > 0 {
+		// Counters and drop logging against none, same policies, same rounds.
+		reportSpread(b, "vs-bare-x", per(r.conn[name], r.conn[bare]))
+		reportSpread(b, "drop-vs-bare-x", per(r.drop[name], r.drop[bare]))
+	}
+	if strings.HasSuffix(name, "-bare") {
+		return
+	}
 	if kind, _, ok := strings.Cut(name, "-"); ok && (kind == "nftpolicy" || kind == "naive") {
 		reportSpread(b, "vs-conntrack-x", per(r.conn[name], r.conn["conntrack"]))
 		reportSpread(b, "vs-10-policies-x", per(r.conn[name], r.conn[kind+"-"+strconv.Itoa(datapathSizes[0].policies)]))
