@@ -70,7 +70,7 @@ func CompileWith(n *ir.Node, o Options) *nft.Table {
 			t.Sets = append(t.Sets, s)
 		}
 	}
-	t.Chains = append(t.Chains, forwardChain(len(n.Groups) > 0))
+	t.Chains = append(t.Chains, forwardChain(len(n.Groups) > 0, o.Strict))
 	slices.SortFunc(t.Sets, func(a, b *nft.Set) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Chains, func(a, b *nft.Chain) int { return cmp.Compare(a.Name, b.Name) })
 	return t
@@ -101,12 +101,17 @@ func dispatchMapName(d ir.Direction, ip interface{ Is4() bool }) string {
 // neighbour discovery is accepted before that, and a pod reaching itself (through a Service, after DNAT:
 // source and destination are the same pod) is accepted before the policy chains: a pod cannot block access to
 // itself.
-func forwardChain(isolating bool) *nft.Chain {
+//
+// In strict mode, a TCP segment that is new to conntrack but not a SYN is dropped right after the established
+// traffic is accepted, before anything can accept it (Options.Strict says why); like the rules above, only
+// once a local pod is isolated: until then the agent has no flow to cut.
+func forwardChain(isolating, strict bool) *nft.Chain {
 	accept, drop := nft.Verdict{Kind: nft.Accept}, nft.Verdict{Kind: nft.Drop}
-	rules := []nft.Rule{
-		{Match: nft.CtEstablishedRelated, Verdict: accept},
-		{Match: nft.ICMPv6NeighborDiscovery, Verdict: accept},
+	rules := []nft.Rule{{Match: nft.CtEstablishedRelated, Verdict: accept}}
+	if isolating && strict {
+		rules = append(rules, nft.Rule{Match: nft.CtNewTCPNotSYN, Verdict: drop})
 	}
+	rules = append(rules, nft.Rule{Match: nft.ICMPv6NeighborDiscovery, Verdict: accept})
 	if isolating {
 		rules = append(rules,
 			nft.Rule{Match: nft.PktTypeBroadcast, Verdict: drop},

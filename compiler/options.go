@@ -10,6 +10,14 @@ type Options struct {
 	// Audit puts every group in audit mode (the cluster-wide switch; ir.Group.Audit is the per-namespace one):
 	// packets the rules do not allow are logged and counted, and let through.
 	Audit bool
+	// Strict drops TCP segments that conntrack sees as new but that are not a plain SYN, right after the
+	// forward chain accepts established traffic, on every node where a pod is isolated. The agent's strict mode
+	// deletes the conntrack entries of flows a policy change denies; with nf_conntrack_tcp_loose=1 (the kernel
+	// default) the next mid-stream segment of such a flow would be picked up as a new connection, and when it
+	// comes from the side no policy restricts (the server answering) it would be let through and bring the flow
+	// back. The rule applies to all forwarded traffic of the node: a TCP flow whose entry was lost any other way
+	// (conntrack -F, a table overflow) is cut too.
+	Strict bool
 }
 
 // LogOptions configure drop logging. Group 0 turns it off.

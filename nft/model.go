@@ -88,6 +88,11 @@ const (
 	PktTypeMulticast
 	// IP6LinkLocal matches `ip6 saddr fe80::/10` or `ip6 daddr fe80::/10`, as Fields[0] says.
 	IP6LinkLocal
+	// CtNewTCPNotSYN matches `ct state new tcp flags != syn / fin,syn,rst,ack` (nft's listing of
+	// `tcp flags & (fin|syn|rst|ack) != syn`): a TCP segment conntrack takes for the start of a connection
+	// although it is not a plain SYN. With nf_conntrack_tcp_loose=1 (the kernel default) a mid-stream segment
+	// whose entry was deleted is picked up that way; strict mode drops it so that a cut flow stays cut.
+	CtNewTCPNotSYN
 )
 
 // Field is one packet field of a lookup key.

@@ -173,6 +173,8 @@ func (r Rule) String() string {
 		parts = append(parts, "meta pkttype multicast")
 	case IP6LinkLocal:
 		parts = append(parts, fieldsText(r.Fields)+" fe80::/10")
+	case CtNewTCPNotSYN:
+		parts = append(parts, "ct state new tcp flags != syn / fin,syn,rst,ack")
 	default:
 		parts = append(parts, fmt.Sprintf("# unknown match %d", r.Match))
 	}

@@ -41,6 +41,7 @@ func TestRuleText(t *testing.T) {
 		{Rule{Match: PktTypeMulticast, Verdict: Verdict{Kind: Drop}}, "meta pkttype multicast drop"},
 		{Rule{Match: IP6LinkLocal, Fields: []Field{IP6Daddr}, Verdict: Verdict{Kind: Drop}}, "ip6 daddr fe80::/10 drop"},
 		{Rule{Match: Lookup, Fields: []Field{IPSaddr, IPDaddr}, Set: "self-v4", Verdict: Verdict{Kind: Accept}}, "ip saddr . ip daddr @self-v4 accept"},
+		{Rule{Match: CtNewTCPNotSYN, Verdict: Verdict{Kind: Drop}}, "ct state new tcp flags != syn / fin,syn,rst,ack drop"},
 	} {
 		if got := tc.r.String(); got != tc.want {
 			t.Errorf("rule = %q, want %q", got, tc.want)

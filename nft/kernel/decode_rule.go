@@ -175,8 +175,10 @@ func decodeRule(exprs []expr.Any, ud []byte) (r nft.Rule, counter *expr.Counter)
 	switch {
 	case len(body) == 0:
 		r.Match = nft.Always
-	case matchCtState(body):
+	case len(body) == 3 && matchCtState(body, expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED):
 		r.Match = nft.CtEstablishedRelated
+	case matchCtNewTCPNotSYN(body):
+		r.Match = nft.CtNewTCPNotSYN
 	case matchICMPv6ND(body):
 		r.Match = nft.ICMPv6NeighborDiscovery
 	case matchPktType(body, unix.PACKET_BROADCAST):
@@ -298,9 +300,10 @@ func matchNFProto(body []expr.Any) (byte, []expr.Any) {
 	return c.Data[0], body[2:]
 }
 
-// matchCtState matches `ct state established,related`.
-func matchCtState(body []expr.Any) bool {
-	if len(body) != 3 {
+// matchCtState matches `ct state S1,S2…` with exactly the state bits given, at the start of body (3
+// expressions).
+func matchCtState(body []expr.Any, bits uint32) bool {
+	if len(body) < 3 {
 		return false
 	}
 	ct, ok := body[0].(*expr.Ct)
@@ -309,8 +312,29 @@ func matchCtState(body []expr.Any) bool {
 	}
 	bw, ok := body[1].(*expr.Bitwise)
 	return ok && sameReg(bw.SourceRegister, ct.Register) && sameReg(bw.DestRegister, ct.Register) && bw.Len == 4 &&
-		bytes.Equal(bw.Mask, hostU32(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED)) &&
-		bytes.Equal(bw.Xor, hostU32(0)) && isCmp(body[2], expr.CmpOpNeq, ct.Register, hostU32(0))
+		bytes.Equal(bw.Mask, hostU32(bits)) && bytes.Equal(bw.Xor, hostU32(0)) &&
+		isCmp(body[2], expr.CmpOpNeq, ct.Register, hostU32(0))
+}
+
+// matchCtNewTCPNotSYN matches `ct state new tcp flags != syn / fin,syn,rst,ack` as nft emits it.
+func matchCtNewTCPNotSYN(body []expr.Any) bool {
+	if len(body) != 8 || !matchCtState(body, expr.CtStateBitNEW) {
+		return false
+	}
+	body = body[3:]
+	reg, ok := metaLoad(body[0], expr.MetaKeyL4PROTO)
+	if !ok || !isCmp(body[1], expr.CmpOpEq, reg, []byte{unix.IPPROTO_TCP}) {
+		return false
+	}
+	p, ok := body[2].(*expr.Payload)
+	if !ok || p.OperationType != expr.PayloadLoad || p.CsumType != 0 || p.Base != expr.PayloadBaseTransportHeader ||
+		p.Offset != tcpFlagsOffset || p.Len != 1 {
+		return false
+	}
+	bw, ok := body[3].(*expr.Bitwise)
+	return ok && sameReg(bw.SourceRegister, p.DestRegister) && sameReg(bw.DestRegister, p.DestRegister) &&
+		bw.Len == 1 && bytes.Equal(bw.Mask, []byte{tcpFlagsMask}) && bytes.Equal(bw.Xor, []byte{0}) &&
+		isCmp(body[4], expr.CmpOpNeq, p.DestRegister, []byte{tcpSYN})
 }
 
 // matchICMPv6ND matches `[meta nfproto ipv6] meta l4proto ipv6-icmp icmpv6 type 133-137`, with the type range

@@ -114,3 +114,50 @@ func TestRuleDecodingRejects(t *testing.T) {
 		t.Errorf("no-op byteorder: decoded as %+v", got)
 	}
 }
+
+// TestCtNewTCPNotSYNRejects: rules close to the strict-mode guard are not it.
+func TestCtNewTCPNotSYNRejects(t *testing.T) {
+	guard := nft.Rule{Match: nft.CtNewTCPNotSYN, Verdict: drop}
+	enc := func() []expr.Any {
+		exprs, _, err := encodeRule(guard, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return exprs
+	}
+	if got := wire(t, enc(), nil); !got.Equal(guard) {
+		t.Fatalf("the guard decodes as %+v", got)
+	}
+	cases := map[string]func([]expr.Any) []expr.Any{
+		"ct state established": func(e []expr.Any) []expr.Any {
+			e[1].(*expr.Bitwise).Mask = hostU32(expr.CtStateBitESTABLISHED)
+			return e
+		},
+		"udp": func(e []expr.Any) []expr.Any {
+			e[4].(*expr.Cmp).Data = []byte{unix.IPPROTO_UDP}
+			return e
+		},
+		"other header byte": func(e []expr.Any) []expr.Any {
+			e[5].(*expr.Payload).Offset = 12
+			return e
+		},
+		"every flag": func(e []expr.Any) []expr.Any {
+			e[6].(*expr.Bitwise).Mask = []byte{0xff}
+			return e
+		},
+		"is a SYN": func(e []expr.Any) []expr.Any {
+			e[7].(*expr.Cmp).Op = expr.CmpOpEq
+			return e
+		},
+		"not new": func(e []expr.Any) []expr.Any {
+			e[2].(*expr.Cmp).Op = expr.CmpOpEq
+			return e
+		},
+		"no protocol check": func(e []expr.Any) []expr.Any { return append(e[:3:3], e[5:]...) },
+	}
+	for name, mutate := range cases {
+		if got := wire(t, mutate(enc()), nil); got.Match == nft.CtNewTCPNotSYN {
+			t.Errorf("%s: decoded as the guard", name)
+		}
+	}
+}

@@ -64,12 +64,17 @@ func encodeRule(r nft.Rule, setIDs map[string]uint32) ([]expr.Any, []byte, error
 	switch r.Match {
 	case nft.Always:
 	case nft.CtEstablishedRelated:
-		exprs = []expr.Any{
-			&expr.Ct{Register: reg1, Key: expr.CtKeySTATE},
-			&expr.Bitwise{SourceRegister: reg1, DestRegister: reg1, Len: 4,
-				Mask: hostU32(expr.CtStateBitESTABLISHED | expr.CtStateBitRELATED), Xor: hostU32(0)},
-			&expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: hostU32(0)},
-		}
+		exprs = ctStateExprs(expr.CtStateBitESTABLISHED | expr.CtStateBitRELATED)
+	case nft.CtNewTCPNotSYN:
+		// What nft emits for `ct state new tcp flags & (fin|syn|rst|ack) != syn`: no family check (meta
+		// l4proto is the same in both), the flags byte of the TCP header masked and compared.
+		exprs = append(ctStateExprs(expr.CtStateBitNEW),
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: reg1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: []byte{unix.IPPROTO_TCP}},
+			&expr.Payload{DestRegister: reg1, Base: expr.PayloadBaseTransportHeader, Offset: tcpFlagsOffset, Len: 1},
+			&expr.Bitwise{SourceRegister: reg1, DestRegister: reg1, Len: 1, Mask: []byte{tcpFlagsMask}, Xor: []byte{0}},
+			&expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: []byte{tcpSYN}},
+		)
 	case nft.ICMPv6NeighborDiscovery:
 		// What nft emits for `icmpv6 type 133-137` in an inet table.
 		exprs = []expr.Any{
@@ -201,6 +206,26 @@ func encodeLoads(fields []nft.Field) ([]expr.Any, error) {
 	}
 	return exprs, nil
 }
+
+// ctStateExprs is what nft emits for `ct state S1,S2…`: the state bits masked, compared with zero.
+func ctStateExprs(bits uint32) []expr.Any {
+	return []expr.Any{
+		&expr.Ct{Register: reg1, Key: expr.CtKeySTATE},
+		&expr.Bitwise{SourceRegister: reg1, DestRegister: reg1, Len: 4, Mask: hostU32(bits), Xor: hostU32(0)},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: hostU32(0)},
+	}
+}
+
+// The TCP flags byte (offset 13 of the header) and the flags `tcp flags != syn / fin,syn,rst,ack` looks at:
+// ECE, CWR, PSH and URG do not matter, so a SYN with ECN bits is still a SYN.
+const (
+	tcpFlagsOffset = 13
+	tcpFIN         = 0x01
+	tcpSYN         = 0x02
+	tcpRST         = 0x04
+	tcpACK         = 0x10
+	tcpFlagsMask   = tcpFIN | tcpSYN | tcpRST | tcpACK
+)
 
 // fe80::/10 as a mask and the masked value.
 var (

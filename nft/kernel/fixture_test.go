@@ -119,6 +119,7 @@ func fixture() *nft.Table {
 		Chains: []*nft.Chain{
 			{Name: "forward", Hook: &nft.Hook{Name: "forward"}, Rules: []nft.Rule{
 				{Match: nft.CtEstablishedRelated, Verdict: accept},
+				{Match: nft.CtNewTCPNotSYN, Verdict: drop},
 				{Match: nft.ICMPv6NeighborDiscovery, Verdict: accept},
 				vmap("m4", nft.IPDaddr),
 				withComment(vmap("m6", nft.IP6Daddr), "dispatch v6"),
@@ -130,6 +131,7 @@ func fixture() *nft.Table {
 				always(accept),
 			}},
 			{Name: "output", Hook: &nft.Hook{Name: "output", Priority: -5}, Rules: []nft.Rule{
+				withComment(counted(nft.Rule{Match: nft.CtNewTCPNotSYN, Verdict: drop}), "mid-stream"),
 				withComment(always(accept), "out"),
 			}},
 			{Name: "pod-a", Rules: []nft.Rule{

@@ -135,6 +135,9 @@ func parseMatch(w []string) (nft.Rule, bool) {
 		r.Match = nft.PktTypeBroadcast
 	case "meta pkttype multicast", "pkttype multicast":
 		r.Match = nft.PktTypeMulticast
+	case "ct state new tcp flags != syn / fin,syn,rst,ack", "ct state new tcp flags & (fin|syn|rst|ack) != syn",
+		"ct state new tcp flags & (fin | syn | rst | ack) != syn":
+		r.Match = nft.CtNewTCPNotSYN
 	case "ip6 saddr fe80::/10":
 		r.Match, r.Fields = nft.IP6LinkLocal, []nft.Field{nft.IP6Saddr}
 	case "ip6 daddr fe80::/10":

@@ -19,6 +19,12 @@ import (
 // desired compiles compiler/testdata/<name>.
 func desired(t *testing.T, name string) *nft.Table {
 	t.Helper()
+	return desiredWith(t, name, compiler.DefaultOptions)
+}
+
+// desiredWith compiles compiler/testdata/<name> with options o.
+func desiredWith(t *testing.T, name string, o compiler.Options) *nft.Table {
+	t.Helper()
 	dir := filepath.Join("..", "..", "compiler", "testdata", name)
 	objs, err := manifest.Load([]string{filepath.Join(dir, "input.yaml")}, nil)
 	if err != nil {
@@ -32,7 +38,7 @@ func desired(t *testing.T, name string) *nft.Table {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return compiler.Compile(n)
+	return compiler.CompileWith(n, o)
 }
 
 func parseFile(t *testing.T, name string) *Result {
@@ -78,6 +84,43 @@ func TestParseListings(t *testing.T) {
 	}
 	if n < 5 {
 		t.Fatalf("only %d listings of compiler cases in testdata/", n)
+	}
+}
+
+// TestParseStrictListing: strict-dual-stack.nft is dual-stack compiled in strict mode, loaded and listed. It
+// reads back as that table, the guard against mid-stream TCP segments (nft.CtNewTCPNotSYN) in its place.
+func TestParseStrictListing(t *testing.T) {
+	res := parseFile(t, "strict-dual-stack.nft")
+	o := compiler.DefaultOptions
+	o.Strict = true
+	want := desiredWith(t, "dual-stack", o)
+	if len(res.Notes) > 0 || res.Table == nil {
+		t.Fatalf("notes %v, table %v", res.Notes, res.Table)
+	}
+	if p := nft.Diff(res.Table, want); !p.Empty() {
+		t.Errorf("listing vs compiled: %+v", p)
+	}
+	if got := res.Table.Text(); got != want.Text() {
+		t.Errorf("Text() of the parsed listing differs from the compiled one:\n%s", got)
+	}
+	var guard nft.Rule
+	for _, c := range res.Table.Chains {
+		if c.Name == "forward" {
+			guard = c.Rules[1]
+		}
+	}
+	if guard.Match != nft.CtNewTCPNotSYN || guard.Verdict.Kind != nft.Drop {
+		t.Errorf("second rule of forward: %+v, want the guard", guard)
+	}
+	// The same rule as one would write it by hand.
+	for _, text := range []string{"ct state new tcp flags & (fin|syn|rst|ack) != syn drop",
+		"ct state new tcp flags != syn / fin,syn,rst,ack drop"} {
+		if r := parseRule(text); !r.Equal(guard) {
+			t.Errorf("%q: %+v", text, r)
+		}
+	}
+	if r := parseRule("ct state new tcp flags != syn / syn,ack drop"); r.Match != nft.Unknown {
+		t.Errorf("other flags read as %+v", r)
 	}
 }
 
