@@ -60,3 +60,51 @@ func capped[T any](items []T, key func(T) ObjectRef) (int32, []T) {
 	})
 	return int32(len(items)), slices.Clip(sorted[:min(len(sorted), MaxListed)])
 }
+
+// Caps of the activity lists (the CRD's maxItems say the same): the agent refreshes them every few seconds, so
+// they stay short enough that a write costs little.
+const (
+	MaxRecentDrops     = 20 // status.recentDrops
+	MaxBusiestPolicies = 10 // status.busiestPolicies
+	MaxDropPolicies    = 10 // status.recentDrops[].policies
+)
+
+// SetRecentDrops records drops newest first (ties keep their order), at most MaxRecentDrops, each naming at most
+// MaxDropPolicies policies. ds is not modified.
+func (s *NodePolicyStatusStatus) SetRecentDrops(ds []DropRecord) {
+	if len(ds) == 0 {
+		s.RecentDrops = nil
+		return
+	}
+	sorted := slices.SortedStableFunc(slices.Values(ds), func(a, b DropRecord) int {
+		return b.Time.Compare(a.Time.Time)
+	})
+	sorted = slices.Clip(sorted[:min(len(sorted), MaxRecentDrops)])
+	for i := range sorted {
+		sorted[i].Policies = slices.Clip(sorted[i].Policies[:min(len(sorted[i].Policies), MaxDropPolicies)])
+	}
+	s.RecentDrops = sorted
+}
+
+// SetBusiestPolicies records the MaxBusiestPolicies busiest of ps (BusierFirst), leaving out those that counted
+// no packet. ps is not modified.
+func (s *NodePolicyStatusStatus) SetBusiestPolicies(ps []PolicyCounts) {
+	busy := slices.DeleteFunc(slices.Clone(ps), func(p PolicyCounts) bool {
+		return p.DroppedPackets == 0 && p.AuditedPackets == 0 && p.AllowedPackets == 0
+	})
+	if len(busy) == 0 {
+		s.BusiestPolicies = nil
+		return
+	}
+	slices.SortFunc(busy, BusierFirst)
+	s.BusiestPolicies = slices.Clip(busy[:min(len(busy), MaxBusiestPolicies)])
+}
+
+// BusierFirst orders policy counts by dropped packets, then audited (would-be dropped) packets, then allowed
+// packets, all descending, then by namespace, name and direction: a total order, so that lists of them are
+// deterministic.
+func BusierFirst(a, b PolicyCounts) int {
+	return cmp.Or(cmp.Compare(b.DroppedPackets, a.DroppedPackets), cmp.Compare(b.AuditedPackets, a.AuditedPackets),
+		cmp.Compare(b.AllowedPackets, a.AllowedPackets),
+		cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Direction, b.Direction))
+}

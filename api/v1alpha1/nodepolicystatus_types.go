@@ -103,6 +103,24 @@ type NodePolicyStatusStatus struct {
 	// +optional
 	LastError *SyncError `json:"lastError,omitempty"`
 
+	// recentDrops are the last packets the node's ruleset dropped (or, in audit mode, would have dropped),
+	// newest first, at most 20, as the agent read them from the kernel's log (NFLOG, rate-limited per chain: not
+	// every drop is logged). The agent refreshes
+	// them (and busiestPolicies) at most every 10 seconds. A restarted agent keeps the previous run's until it
+	// sees a drop of its own.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
+	RecentDrops []DropRecord `json:"recentDrops,omitempty"`
+
+	// busiestPolicies are the policies of this node whose pods' rules dropped the most packets, then would have
+	// dropped the most (audit mode), then let through the most, per direction, at most 10: the kernel's rule
+	// counters, since each chain was last written. Policies that counted nothing are left out.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	BusiestPolicies []PolicyCounts `json:"busiestPolicies,omitempty"`
+
 	// conditions: Synced is True when the last sync attempt put the desired ruleset in the kernel (message
 	// empty), False when it failed (reason and message say why; the previous ruleset stays in force).
 	// +optional
@@ -178,6 +196,93 @@ type SyncError struct {
 	// time is when the sync failed.
 	// +required
 	Time metav1.Time `json:"time"`
+}
+
+// DropRecord is one packet the node's ruleset dropped: a new connection (or its retry) that no rule allows.
+type DropRecord struct {
+	// time is when the agent read the drop from the kernel's log.
+	// +required
+	Time metav1.Time `json:"time"`
+
+	// direction is ingress when the destination pod is isolated and none of its policies admits the packet,
+	// egress when the source pod is and none lets it out.
+	// +required
+	// +kubebuilder:validation:Enum=ingress;egress
+	Direction string `json:"direction"`
+
+	// src is the source pod as "namespace/name", or its address when no pod of the cluster has it.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=317
+	Src string `json:"src"`
+
+	// dst is the destination pod as "namespace/name", or its address when no pod of the cluster has it.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=317
+	Dst string `json:"dst"`
+
+	// srcIP is the source address.
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	SrcIP string `json:"srcIP"`
+
+	// dstIP is the destination address.
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	DstIP string `json:"dstIP"`
+
+	// protocol is tcp, udp, sctp, icmp, icmpv6, or the IP protocol number.
+	// +required
+	// +kubebuilder:validation:MaxLength=16
+	Protocol string `json:"protocol"`
+
+	// port is the destination port; absent for a protocol without ports.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+
+	// policies ("namespace/name") isolate the pod in that direction; none of their rules allows the packet. At
+	// most 10: a pod isolated by more has the list cut.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:MaxLength=317
+	Policies []string `json:"policies,omitempty"`
+
+	// audit is true when the pod's namespace (or the cluster) is in audit mode: the packet was let through, and
+	// is listed because it would have been dropped.
+	// +optional
+	Audit bool `json:"audit,omitempty"`
+}
+
+// PolicyCounts are the packets of new connections that the rules of a policy's pods let through and dropped on
+// this node, in one direction. A group chain stands for all the policies isolating its pods, so a packet counts
+// for each of them: "allowed while isolated by this policy", not "allowed by this policy's own rule".
+type PolicyCounts struct {
+	ObjectRef `json:",inline"`
+
+	// direction is ingress or egress: the rules of the policy's pods for that direction.
+	// +required
+	// +kubebuilder:validation:Enum=ingress;egress
+	Direction string `json:"direction"`
+
+	// allowedPackets is the number of packets those rules let through.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	AllowedPackets int64 `json:"allowedPackets"`
+
+	// droppedPackets is the number of packets those rules dropped.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	DroppedPackets int64 `json:"droppedPackets"`
+
+	// auditedPackets is the number of packets no rule allowed that audit mode let through: those that would
+	// have been dropped.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	AuditedPackets int64 `json:"auditedPackets,omitempty"`
 }
 
 // NodePolicyStatusList is a list of NodePolicyStatus.
