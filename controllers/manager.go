@@ -84,11 +84,11 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		}
 	}
 	onSync := opts.OnSync
+	// The status writer reads the counters and the drop log, which need the sync loop's chains: it is made
+	// below, before anything runs (the sync loop calls onSync only once the manager has started).
+	var w *statusWriter
+	var activity statusActivity
 	if !opts.NoStatus {
-		w := newStatusWriter(opts.NodeName, mgr.GetAPIReader(), mgr.GetClient())
-		if err := mgr.Add(w); err != nil {
-			return nil, err
-		}
 		onSync = func(r Report) {
 			w.offer(r)
 			if opts.OnSync != nil {
@@ -115,15 +115,24 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		return nil, err
 	}
 	if cr, ok := dp.(counterReader); ok {
-		if err := newPolicyCounters(cr, &s.chains).register(reg); err != nil {
+		pc := newPolicyCounters(cr, &s.chains)
+		if err := pc.register(reg); err != nil {
 			return nil, fmt.Errorf("policy counters: %w", err)
 		}
+		activity.counts = pc.counts
 	}
 	if opts.Dataplane == nil && compile.Log.Group != 0 {
 		d := &dropLog{netns: opts.NetnsPath, group: compile.Log.Group, chains: &s.chains,
 			pods: podsByIP{informers: mgr.GetCache()},
 			log:  mgr.GetLogger().WithName("drops"), onDrop: opts.OnDrop, logged: m.dropsLogged, lost: m.dropsLost}
 		if err := mgr.Add(d); err != nil {
+			return nil, err
+		}
+		activity.drops = d.Recent
+	}
+	if !opts.NoStatus {
+		w = newStatusWriter(opts.NodeName, mgr.GetAPIReader(), mgr.GetClient(), activity)
+		if err := mgr.Add(w); err != nil {
 			return nil, err
 		}
 	}

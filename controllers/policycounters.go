@@ -2,6 +2,8 @@ package controllers
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -70,18 +72,72 @@ type counterKey struct {
 	verdict   string
 }
 
+type counterSums struct{ packets, bytes uint64 }
+
+// Collect exports the sums at a scrape; a failed read counts in nftpolicy_counter_read_errors_total.
 func (c *policyCounters) Collect(ch chan<- prometheus.Metric) {
-	idx := c.chains.Load()
-	if idx == nil {
-		return
-	}
-	counters, err := c.dp.Counters()
+	total, err := c.sum()
 	if err != nil {
 		c.errors.Inc()
 		return
 	}
-	type sums struct{ packets, bytes uint64 }
-	total := map[counterKey]*sums{}
+	for k, s := range total {
+		labels := []string{k.policy.Namespace, k.policy.Name, k.direction, k.verdict}
+		ch <- prometheus.MustNewConstMetric(c.packets, prometheus.CounterValue, float64(s.packets), labels...)
+		ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.CounterValue, float64(s.bytes), labels...)
+	}
+}
+
+// policyCount is the packets the rules of a policy's pods let through, dropped, and let through only because of
+// audit mode, in one direction, for the node's status (busiestPolicies).
+type policyCount struct {
+	policy                    ir.PolicyRef
+	direction                 string
+	allowed, dropped, audited uint64
+}
+
+// counts reads the kernel's counters now, as Collect does, with the verdicts of a policy and direction side by
+// side; in no particular order.
+func (c *policyCounters) counts() ([]policyCount, error) {
+	total, err := c.sum()
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		policy    ir.PolicyRef
+		direction string
+	}
+	byPolicy := map[key]policyCount{}
+	for k, s := range total {
+		pk := key{k.policy, k.direction}
+		pc := byPolicy[pk]
+		pc.policy, pc.direction = k.policy, k.direction
+		switch k.verdict {
+		case verdictAllow:
+			pc.allowed += s.packets
+		case verdictDrop:
+			pc.dropped += s.packets
+		case verdictAudit:
+			pc.audited += s.packets
+		}
+		byPolicy[pk] = pc
+	}
+	return slices.Collect(maps.Values(byPolicy)), nil
+}
+
+// sum reads the kernel's rule counters and adds them up per policy, direction and verdict over the group chains
+// of the table in force: each counted rule's packets count for every policy of its chain. Nil before the first
+// table is applied.
+func (c *policyCounters) sum() (map[counterKey]counterSums, error) {
+	idx := c.chains.Load()
+	if idx == nil {
+		return nil, nil
+	}
+	counters, err := c.dp.Counters()
+	if err != nil {
+		return nil, err // names the table and the step
+	}
+	total := map[counterKey]counterSums{}
 	for _, rc := range counters {
 		info, ok := (*idx)[rc.Chain]
 		if !ok {
@@ -94,17 +150,10 @@ func (c *policyCounters) Collect(ch chan<- prometheus.Metric) {
 		for _, p := range info.Policies {
 			k := counterKey{p, info.Direction.String(), verdict}
 			s := total[k]
-			if s == nil {
-				s = &sums{}
-				total[k] = s
-			}
 			s.packets += rc.Packets
 			s.bytes += rc.Bytes
+			total[k] = s
 		}
 	}
-	for k, s := range total {
-		labels := []string{k.policy.Namespace, k.policy.Name, k.direction, k.verdict}
-		ch <- prometheus.MustNewConstMetric(c.packets, prometheus.CounterValue, float64(s.packets), labels...)
-		ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.CounterValue, float64(s.bytes), labels...)
-	}
+	return total, nil
 }

@@ -36,7 +36,8 @@ const (
 // statusMinInterval, and only when something other than the times changed (docs/agent.md, "Status").
 //
 // The reports are folded, not queued: the last attempt (for the Synced condition), the last success (for the
-// ruleset, policies and pods) and the last failure (for lastError), so coalescing loses no failure.
+// ruleset, policies and pods) and the last failure (for lastError), so coalescing loses no failure. The node's
+// activity (recent drops, busiest policies) is read on a slower tick of its own (status_activity.go).
 type statusWriter struct {
 	node     string
 	reader   client.Reader // uncached: the agent may get its NodePolicyStatus and Node, not list or watch them
@@ -44,6 +45,9 @@ type statusWriter struct {
 	version  string
 	interval time.Duration
 	notify   chan struct{} // size 1: a report arrived since the writer last looked
+
+	activity      statusActivity
+	activityEvery time.Duration
 
 	mu                       sync.Mutex
 	latest, success, failure *Report // nil until such a report arrives
@@ -53,11 +57,13 @@ type statusWriter struct {
 	hashed    *nft.Table                 // the table whose hash is hash
 	hash      string
 	lastWrite time.Time
+	sample    *activitySample // the last reading of activity; nil before the first
 }
 
-func newStatusWriter(node string, reader client.Reader, c client.Client) *statusWriter {
+func newStatusWriter(node string, reader client.Reader, c client.Client, activity statusActivity) *statusWriter {
 	return &statusWriter{node: node, reader: reader, client: c, version: agentVersion(),
-		interval: statusMinInterval, notify: make(chan struct{}, 1)}
+		interval: statusMinInterval, notify: make(chan struct{}, 1),
+		activity: activity, activityEvery: statusActivityInterval}
 }
 
 // offer records a sync attempt's report for the writer. It never blocks: it is called from the sync loop.
@@ -83,16 +89,25 @@ func (w *statusWriter) poke() {
 // NeedLeaderElection says the writer runs in every agent: each writes its own node's object.
 func (w *statusWriter) NeedLeaderElection() bool { return false }
 
-// Start writes the status whenever reports arrive, until ctx ends. A failed write (API server unreachable, a
-// conflict) is retried with backoff, reading the object again first; it never stops the agent.
+// Start writes the status whenever reports arrive, and reads the node's activity every activityEvery, until ctx
+// ends. A failed write (API server unreachable, a conflict) is retried with backoff, reading the object again
+// first; it never stops the agent.
 func (w *statusWriter) Start(ctx context.Context) error {
 	log := logf.FromContext(ctx).WithName("status").WithValues("nodePolicyStatus", w.node)
+	var tick <-chan time.Time // nil without activity sources: never ready
+	if w.activity.any() {
+		t := time.NewTicker(w.activityEvery)
+		defer t.Stop()
+		tick = t.C
+	}
 	var backoff time.Duration
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-w.notify:
+		case <-tick:
+			w.sampleActivity(log)
 		}
 		if !sleep(ctx, time.Until(w.lastWrite.Add(w.interval))) {
 			return nil
@@ -233,6 +248,7 @@ func (w *statusWriter) status(obj *v1alpha1.NodePolicyStatus, latest, success, f
 			cut(latest.Err.Error(), maxErrorMessage)
 	}
 	meta.SetStatusCondition(&st.Conditions, cond)
+	w.setActivity(&st)
 	return st
 }
 

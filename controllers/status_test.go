@@ -24,7 +24,7 @@ func TestStatusWriterCoalescesWithoutLosingFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).WithStatusSubresource(&v1alpha1.NodePolicyStatus{}).Build()
-	w := newStatusWriter(testNode, c, c)
+	w := newStatusWriter(testNode, c, c, statusActivity{})
 	start := time.Now()
 	table := compileFor(t, cluster())
 	for range 100 { // far more than the channel holds: must not block

@@ -1,0 +1,124 @@
+package controllers
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/nftpolicy/nftpolicy/compiler/ir"
+	"github.com/nftpolicy/nftpolicy/nft/kernel"
+)
+
+type fakeCounters struct {
+	rules []kernel.RuleCounter
+	err   error
+}
+
+func (f *fakeCounters) Counters() ([]kernel.RuleCounter, error) { return f.rules, f.err }
+
+// countersFixture: an ingress chain shared by x/a and x/b (rule 0 allows, rule 1 drops), an egress chain of x/a
+// alone, an ingress chain of y/c in audit mode, and counters of a chain and a rule the index does not know,
+// which count for nobody.
+func countersFixture() (*fakeCounters, *atomic.Pointer[chainIndex]) {
+	a, b, c := ir.PolicyRef{Namespace: "x", Name: "a"}, ir.PolicyRef{Namespace: "x", Name: "b"}, ir.PolicyRef{Namespace: "y", Name: "c"}
+	idx := chainIndex{
+		"ing": {Direction: ir.Ingress, Policies: []ir.PolicyRef{a, b}, Verdicts: map[int]string{0: verdictAllow, 1: verdictDrop}},
+		"egr": {Direction: ir.Egress, Policies: []ir.PolicyRef{a}, Verdicts: map[int]string{0: verdictAllow, 2: verdictDrop}},
+		"aud": {Direction: ir.Ingress, Policies: []ir.PolicyRef{c}, Audit: true, Verdicts: map[int]string{0: verdictAllow, 1: verdictAudit}},
+	}
+	var p atomic.Pointer[chainIndex]
+	p.Store(&idx)
+	return &fakeCounters{rules: []kernel.RuleCounter{
+		{Chain: "ing", Rule: 0, Packets: 10, Bytes: 1000},
+		{Chain: "ing", Rule: 1, Packets: 3, Bytes: 300},
+		{Chain: "egr", Rule: 0, Packets: 7, Bytes: 700},
+		{Chain: "egr", Rule: 1, Packets: 99, Bytes: 9900}, // not a counted verdict rule
+		{Chain: "egr", Rule: 2, Packets: 2, Bytes: 200},
+		{Chain: "aud", Rule: 0, Packets: 4, Bytes: 400},
+		{Chain: "aud", Rule: 1, Packets: 6, Bytes: 600},
+		{Chain: "other", Rule: 0, Packets: 50, Bytes: 5000},
+	}}, &p
+}
+
+// TestPolicyCountsAgreeWithTheMetric: counts (for the status) and Collect (for /metrics) say the same packets
+// per policy, direction and verdict, a shared chain counting for each of its policies.
+func TestPolicyCountsAgreeWithTheMetric(t *testing.T) {
+	fc, idx := countersFixture()
+	pc := newPolicyCounters(fc, idx)
+	counts, err := pc.counts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(counts, func(a, b policyCount) int {
+		return cmp.Or(cmp.Compare(a.policy.String(), b.policy.String()), cmp.Compare(a.direction, b.direction))
+	})
+	var got []string
+	for _, c := range counts {
+		got = append(got, fmt.Sprintf("%s %s allow=%d drop=%d audit=%d", c.policy, c.direction, c.allowed, c.dropped, c.audited))
+	}
+	want := []string{"x/a egress allow=7 drop=2 audit=0", "x/a ingress allow=10 drop=3 audit=0",
+		"x/b ingress allow=10 drop=3 audit=0", "y/c ingress allow=4 drop=0 audit=6"}
+	if !slices.Equal(got, want) {
+		t.Errorf("counts\n%q\nwant\n%q", got, want)
+	}
+
+	reg := prometheus.NewRegistry()
+	if err := pc.register(reg); err != nil {
+		t.Fatal(err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metric []string
+	for _, f := range families {
+		if f.GetName() != "nftpolicy_policy_packets_total" {
+			continue
+		}
+		for _, m := range f.Metric {
+			l := labelMap(m)
+			metric = append(metric, fmt.Sprintf("%s/%s %s %s=%g", l["namespace"], l["policy"], l["direction"], l["verdict"], m.GetCounter().GetValue()))
+		}
+	}
+	slices.Sort(metric)
+	wantMetric := []string{"x/a egress allow=7", "x/a egress drop=2", "x/a ingress allow=10", "x/a ingress drop=3",
+		"x/b ingress allow=10", "x/b ingress drop=3", "y/c ingress allow=4", "y/c ingress audit=6"}
+	if !slices.Equal(metric, wantMetric) {
+		t.Errorf("metric\n%q\nwant\n%q", metric, wantMetric)
+	}
+}
+
+// TestPolicyCountsErrorsAndNoTable: a failed read is an error for counts (and a counted error for a scrape);
+// before the first table there is nothing to count.
+func TestPolicyCountsErrorsAndNoTable(t *testing.T) {
+	fc, idx := countersFixture()
+	fc.err = errors.New("netlink: boom")
+	pc := newPolicyCounters(fc, idx)
+	if _, err := pc.counts(); err == nil {
+		t.Error("counts: no error from a failed read")
+	}
+	ch := make(chan prometheus.Metric, 16)
+	pc.Collect(ch)
+	if len(ch) != 0 || value(t, pc.errors) != 1 {
+		t.Errorf("failed scrape: %d metrics, errors counter %g; want 0 and 1", len(ch), value(t, pc.errors))
+	}
+
+	pc = newPolicyCounters(&fakeCounters{}, &atomic.Pointer[chainIndex]{})
+	if counts, err := pc.counts(); err != nil || len(counts) != 0 {
+		t.Errorf("no table yet: %v, %v; want nothing", counts, err)
+	}
+}
+
+func labelMap(m *dto.Metric) map[string]string {
+	out := map[string]string{}
+	for _, l := range m.Label {
+		out[l.GetName()] = l.GetValue()
+	}
+	return out
+}
