@@ -99,6 +99,12 @@ current-context: c
 		{[]string{"matrix", "--kubeconfig", kc}, "cannot read namespaces from the cluster at https://127.0.0.1:1"},
 		{[]string{"matrix", "-f", cluster, "stray"}, `unexpected argument "stray"`},
 		{[]string{"matrix", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"drops", "-o", "yaml"}, `drops: -o: want text or json, got "yaml"`},
+		{[]string{"top", "--offline"}, "top: reads the NodePolicyStatus objects the agents write: it needs the live cluster"},
+		{[]string{"drops", "-f", cluster}, "drops: reads the NodePolicyStatus objects the agents write: it needs the live cluster"},
+		{[]string{"top", "--node", "Node_A"}, `top: --node: invalid node name "Node_A"`},
+		{[]string{"top", "--kubeconfig", kc}, "top: cannot read nodepolicystatuses from the cluster at https://127.0.0.1:1"},
+		{[]string{"drops", "--kubeconfig", kc, "--node", "node-a"}, "drops: cannot read NodePolicyStatus node-a from the cluster at https://127.0.0.1:1"},
 	} {
 		var out, errOut bytes.Buffer
 		code := Main(tc.args, Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})

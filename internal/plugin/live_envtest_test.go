@@ -12,6 +12,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -36,30 +37,7 @@ func envtestAssets(t *testing.T) string {
 // system:masters user for it.
 func startCluster(t *testing.T, file string) string {
 	t.Helper()
-	env := &envtest.Environment{BinaryAssetsDirectory: envtestAssets(t),
-		ControlPlane: envtest.ControlPlane{APIServer: &envtest.APIServer{CertDir: t.TempDir(), StopTimeout: 5 * time.Second}}}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("start envtest: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stop envtest: %v", err)
-		}
-	})
-	user, err := env.AddUser(envtest.User{Name: "plugin-test", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc, err := user.KubeConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := os.WriteFile(kubeconfig, kc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-
+	cfg, kubeconfig := startAPIServer(t, &envtest.Environment{})
 	c, err := client.New(cfg, client.Options{Scheme: clientgoscheme.Scheme})
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +63,36 @@ func startCluster(t *testing.T, file string) string {
 		createObject(t, ctx, c, np.DeepCopy())
 	}
 	return kubeconfig
+}
+
+// startAPIServer starts env (its binaries and API server settings filled in here) and returns its config and a
+// kubeconfig file of a system:masters user for it.
+func startAPIServer(t *testing.T, env *envtest.Environment) (*rest.Config, string) {
+	t.Helper()
+	env.BinaryAssetsDirectory = envtestAssets(t)
+	env.ControlPlane = envtest.ControlPlane{APIServer: &envtest.APIServer{CertDir: t.TempDir(), StopTimeout: 5 * time.Second}}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("start envtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Errorf("stop envtest: %v", err)
+		}
+	})
+	user, err := env.AddUser(envtest.User{Name: "plugin-test", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, err := user.KubeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfig, kc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, kubeconfig
 }
 
 func createObject(t *testing.T, ctx context.Context, c client.Client, o client.Object) {
@@ -149,5 +157,13 @@ func TestLiveEqualsOffline(t *testing.T) {
 				t.Error("no output")
 			}
 		})
+	}
+
+	// drops and top read NodePolicyStatus objects, which this cluster has no CRD for.
+	var out, errOut bytes.Buffer
+	code := Main([]string{"drops", "--kubeconfig", kubeconfig}, Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	if msg := strings.TrimSpace(errOut.String()); code != 1 || out.Len() != 0 || strings.Contains(msg, "\n") ||
+		!strings.Contains(msg, "drops: cannot read nodepolicystatuses") || !strings.HasSuffix(msg, "(is nftpolicy installed in this cluster?)") {
+		t.Errorf("drops without the CRD: exit %d, stdout %q, stderr %q; want one line saying nftpolicy is not installed", code, out.String(), msg)
 	}
 }

@@ -12,10 +12,12 @@ func NewCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	src := newSourceFlags()
 	root := &cobra.Command{
 		Use:   "kubectl-nftpolicy",
-		Short: "NetworkPolicy as nftpolicy enforces it: rulesets, verdicts and the connectivity matrix",
+		Short: "NetworkPolicy as nftpolicy enforces it: rulesets, verdicts, the connectivity matrix and what is dropped",
 		Long: `kubectl nftpolicy answers what NetworkPolicy allows, from the IR and compiler the nftpolicy agent uses, so
 what it says is what the agent installs. It reads the cluster (get/list pods, namespaces, networkpolicies;
-it never writes) or, with --offline -f FILE|DIR, manifests as "kubectl get -o yaml" prints them.`,
+it never writes) or, with --offline -f FILE|DIR, manifests as "kubectl get -o yaml" prints them.
+drops and top say what the agents report in their nodes' NodePolicyStatus (get/list nodepolicystatuses):
+the packets dropped lately and the busiest policies; they need the live cluster.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -36,6 +38,8 @@ it never writes) or, with --offline -f FILE|DIR, manifests as "kubectl get -o ya
 		newExplainCommand(src, streams),
 		newDiffCommand(src, streams),
 		newDryRunCommand(src, streams),
+		newDropsCommand(src, streams),
+		newTopCommand(src, streams),
 	)
 	return root
 }
