@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -60,25 +59,8 @@ func (o *DropsOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lines := dropLines(items)
-	var buf bytes.Buffer
-	switch o.Output {
-	case "json":
-		b, err := json.MarshalIndent(lines, "", "  ")
-		if err != nil {
-			return err
-		}
-		buf.Write(append(b, '\n'))
-	default:
-		if len(lines) == 0 {
-			// As kubectl get says "No resources found": on stderr, so that stdout stays empty.
-			fmt.Fprintf(o.streams.ErrOut, "No drops recorded on %s.\n", plural(len(items), "node"))
-			return nil
-		}
-		writeDrops(&buf, lines)
-	}
-	_, err = o.streams.Out.Write(buf.Bytes())
-	return err
+	return printStatusList(o.streams, o.Output, dropLines(items), writeDrops,
+		fmt.Sprintf("No drops recorded on %s.", plural(len(items), "node")))
 }
 
 // dropLines are the drops of all items (sorted by node), newest first; drops of the same second keep the order

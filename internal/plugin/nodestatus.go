@@ -1,7 +1,9 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/nftpolicy/nftpolicy/api/v1alpha1"
@@ -90,5 +93,28 @@ func notInstalled(err error) error {
 	if meta.IsNoMatchError(err) {
 		return fmt.Errorf("%w (is nftpolicy installed in this cluster?)", err)
 	}
+	return err
+}
+
+// printStatusList writes lines as JSON (-o json: always, [] when empty) or as text with write; an empty text
+// listing says empty on stderr, as kubectl get says "No resources found", so that stdout stays empty.
+func printStatusList[T any](streams genericiooptions.IOStreams, output string, lines []T,
+	write func(*bytes.Buffer, []T), empty string) error {
+	var buf bytes.Buffer
+	switch output {
+	case "json":
+		b, err := json.MarshalIndent(lines, "", "  ")
+		if err != nil {
+			return err
+		}
+		buf.Write(append(b, '\n'))
+	default:
+		if len(lines) == 0 {
+			fmt.Fprintln(streams.ErrOut, empty)
+			return nil
+		}
+		write(&buf, lines)
+	}
+	_, err := streams.Out.Write(buf.Bytes())
 	return err
 }

@@ -3,7 +3,6 @@ package plugin
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"text/tabwriter"
@@ -58,24 +57,8 @@ func (o *TopOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lines := topLines(items)
-	var buf bytes.Buffer
-	switch o.Output {
-	case "json":
-		b, err := json.MarshalIndent(lines, "", "  ")
-		if err != nil {
-			return err
-		}
-		buf.Write(append(b, '\n'))
-	default:
-		if len(lines) == 0 {
-			fmt.Fprintf(o.streams.ErrOut, "No policy counted packets on %s.\n", plural(len(items), "node"))
-			return nil
-		}
-		writeTop(&buf, lines)
-	}
-	_, err = o.streams.Out.Write(buf.Bytes())
-	return err
+	return printStatusList(o.streams, o.Output, topLines(items), writeTop,
+		fmt.Sprintf("No policy counted packets on %s.", plural(len(items), "node")))
 }
 
 // topLines sums the busiest policies of items (sorted by node) per policy and direction, busiest first
