@@ -16,7 +16,7 @@ type Options struct {
 	// default) the next mid-stream segment of such a flow would be picked up as a new connection, and when it
 	// comes from the side no policy restricts (the server answering) it would be let through and bring the flow
 	// back. The rule applies to all forwarded traffic of the node: a TCP flow whose entry was lost any other way
-	// (conntrack -F, a table overflow) is cut too.
+	// (conntrack -F, an idle timeout) is cut too.
 	Strict bool
 }
 

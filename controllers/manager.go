@@ -105,6 +105,7 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		Dataplane:      dp,
 		Recorder:       rec,
 		VerifyInterval: opts.VerifyInterval,
+		strict:         opts.strictMode(),
 		OnSync:         onSync,
 		metrics:        m,
 	})

@@ -33,6 +33,8 @@ type metrics struct {
 	lastSuccess    prometheus.Gauge
 	dropsLogged    *prometheus.CounterVec
 	dropsLost      prometheus.Counter
+	strictCut      prometheus.Counter
+	strictErrors   prometheus.Counter
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -90,6 +92,14 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 	m.dropsLost = reg(prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "nftpolicy_drops_lost_total",
 		Help: "Logged drops the kernel could not deliver to the agent (its socket buffer was full).",
+	})).(prometheus.Counter)
+	m.strictCut = reg(prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "nftpolicy_strict_flows_cut_total",
+		Help: "Conntrack entries of established flows that a policy change denied, deleted by strict mode.",
+	})).(prometheus.Counter)
+	m.strictErrors = reg(prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "nftpolicy_strict_errors_total",
+		Help: "Strict-mode passes that could not list or delete conntrack entries (the sync itself succeeded).",
 	})).(prometheus.Counter)
 	if err != nil {
 		return nil, err

@@ -39,6 +39,7 @@ type NodeSync struct {
 	onSync    func(Report)
 	now       func() time.Time
 	compile   *compiler.Options
+	strict    *strictMode // nil: strict mode off
 	// chains describes the group chains of the table in force, for the counters and the drop log.
 	chains atomic.Pointer[chainIndex]
 
@@ -47,6 +48,8 @@ type NodeSync struct {
 	applied    *nft.Table     // what the last successful sync applied; nil before the first
 	resync     bool           // the last attempt failed: read the kernel before the next sync
 	nextVerify time.Time
+	// strictPending: the last strict pass failed, so the next sync runs one even if it changes nothing.
+	strictPending bool
 
 	mu      sync.Mutex // guards what readiness checks read
 	synced  bool       // a sync has succeeded once
@@ -70,6 +73,8 @@ type NodeSyncConfig struct {
 	Compile *compiler.Options
 	// metrics are the collectors to update; nil: new ones on a registry of their own.
 	metrics *metrics
+	// strict, when set, cuts the established flows a sync's new table denies (Options.Strict).
+	strict *strictMode
 }
 
 // NewNodeSync returns the sync loop of one node.
@@ -94,6 +99,7 @@ func NewNodeSync(c NodeSyncConfig) (*NodeSync, error) {
 		onSync:    c.OnSync,
 		now:       time.Now,
 		compile:   cmp.Or(c.Compile, &compiler.DefaultOptions),
+		strict:    c.strict,
 	}, nil
 }
 

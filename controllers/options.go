@@ -68,11 +68,17 @@ type Options struct {
 	// Audit puts the whole cluster in audit mode: packets no policy allows are logged and counted, not dropped.
 	// Namespaces annotated nftpolicy.dev/audit: "true" are in audit mode either way.
 	Audit bool
+	// Strict cuts established connections a policy change denies. After every sync that changed the table (and
+	// after the first), the agent lists conntrack in NetnsPath and deletes the entries of the TCP, UDP and SCTP
+	// flows the new table would not let start (nftpolicy_strict_flows_cut_total); the forward chain then drops
+	// TCP segments that conntrack sees as new but are not a SYN, so that a cut flow stays cut
+	// (compiler.Options.Strict). Off: a policy change applies to new connections only.
+	Strict bool
 }
 
 // compileOptions are the compiler's options these Options ask for.
 func (o Options) compileOptions() compiler.Options {
-	c := compiler.Options{Counters: true, Audit: o.Audit}
+	c := compiler.Options{Counters: true, Audit: o.Audit, Strict: o.Strict}
 	if !o.NoDropLog {
 		c.Log = compiler.LogOptions{
 			Group: cmp.Or(o.DropLog.Group, compiler.DefaultLogGroup),
@@ -81,6 +87,14 @@ func (o Options) compileOptions() compiler.Options {
 		}
 	}
 	return c
+}
+
+// strictMode is what cuts denied flows in NetnsPath when Strict is set; nil otherwise.
+func (o Options) strictMode() *strictMode {
+	if !o.Strict {
+		return nil
+	}
+	return netnsStrictMode(o.NetnsPath)
 }
 
 func (o Options) withDefaults() (Options, error) {

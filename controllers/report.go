@@ -28,6 +28,10 @@ type Report struct {
 	Excluded []Excluded
 	// Repaired says the verification found the table changed by someone else, and this sync restored it.
 	Repaired bool
+	// StrictCut is how many conntrack entries strict mode (Options.Strict) deleted after this sync: established
+	// flows the new table denies. StrictErr is why it could not cut them all; it does not make the sync fail.
+	StrictCut int
+	StrictErr error
 }
 
 // Excluded is a NetworkPolicy that cannot be enforced, and why.

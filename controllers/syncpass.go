@@ -29,7 +29,12 @@ func (s *NodeSync) sync(ctx context.Context, log logr.Logger, first time.Time, r
 		return errDataplane, fmt.Errorf("apply to table %s: %w", tableName, err)
 	}
 	rep.Plan, rep.Table = plan, desired
+	changed := s.applied == nil || !plan.Empty() || s.strictPending
 	s.succeeded(log, first, rep)
+	if s.strict != nil && changed {
+		// After the table is in force: a flow the new rules deny cannot start again once its entry is gone.
+		s.cutDenied(log, rep)
+	}
 	return "", nil
 }
 
