@@ -14,29 +14,31 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// systemNamespaces are made by the API server itself; clearing a scenario keeps them (without its labels).
+// systemNamespaces are made by the API server itself; clearing a scenario keeps them (without its labels and
+// annotations).
 var systemNamespaces = []string{"default", "kube-node-lease", "kube-public", "kube-system"}
 
-// apply writes the scenario's objects to the API server: its Namespaces (created, or relabelled when they
-// exist), the namespaces its other objects name, its Pods (bound to the lab node, without status: the kubelet
-// writes it) and NetworkPolicies. Errors name the object and its file.
+// apply writes the scenario's objects to the API server: its Namespaces (created, or given the manifest's labels
+// and annotations — nftpolicy.dev/audit among them — when they exist), the namespaces its other objects name,
+// its Pods (bound to the lab node, without status: the kubelet writes it) and NetworkPolicies. Errors name the
+// object and its file.
 func apply(ctx context.Context, c client.Client, s *scenario, node string) error {
-	nsLabels := map[string]map[string]string{}
+	nss := map[string]metav1.ObjectMeta{}
 	for _, ns := range s.objs.Namespaces {
-		nsLabels[ns.Name] = ns.Labels
+		nss[ns.Name] = metav1.ObjectMeta{Labels: ns.Labels, Annotations: ns.Annotations}
 	}
 	for _, p := range s.objs.Pods {
-		if _, ok := nsLabels[p.Namespace]; !ok {
-			nsLabels[p.Namespace] = nil
+		if _, ok := nss[p.Namespace]; !ok {
+			nss[p.Namespace] = metav1.ObjectMeta{}
 		}
 	}
 	for _, p := range s.objs.Policies {
-		if _, ok := nsLabels[p.Namespace]; !ok {
-			nsLabels[p.Namespace] = nil
+		if _, ok := nss[p.Namespace]; !ok {
+			nss[p.Namespace] = metav1.ObjectMeta{}
 		}
 	}
-	for _, name := range sortedKeys(nsLabels) {
-		if err := putNamespace(ctx, c, name, nsLabels[name]); err != nil {
+	for _, name := range sortedKeys(nss) {
+		if err := putNamespace(ctx, c, name, nss[name]); err != nil {
 			return fmt.Errorf("%sNamespace %s: %w", s.where("Namespace", name), name, err)
 		}
 	}
@@ -64,13 +66,16 @@ func apply(ctx context.Context, c client.Client, s *scenario, node string) error
 	return nil
 }
 
-// putNamespace creates the namespace with labels, or sets its labels when it exists (the API server keeps
-// kubernetes.io/metadata.name).
-func putNamespace(ctx context.Context, c client.Client, name string, labels map[string]string) error {
+// putNamespace creates the namespace with meta's labels and annotations, or sets them when it exists (the API
+// server keeps kubernetes.io/metadata.name). Annotations matter: nftpolicy.dev/audit puts a namespace in audit
+// mode.
+func putNamespace(ctx context.Context, c client.Client, name string, meta metav1.ObjectMeta) error {
+	labels, annotations := maps.Clone(meta.Labels), maps.Clone(meta.Annotations)
 	ns := &corev1.Namespace{}
 	err := c.Get(ctx, client.ObjectKey{Name: name}, ns)
 	if apierrors.IsNotFound(err) {
-		return c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: maps.Clone(labels)}})
+		ns.ObjectMeta = metav1.ObjectMeta{Name: name, Labels: labels, Annotations: annotations}
+		return c.Create(ctx, ns)
 	}
 	if err != nil {
 		return err
@@ -78,11 +83,12 @@ func putNamespace(ctx context.Context, c client.Client, name string, labels map[
 	if ns.DeletionTimestamp != nil {
 		return fmt.Errorf("namespace is being deleted")
 	}
-	ns.Labels = maps.Clone(labels)
+	ns.Labels, ns.Annotations = labels, annotations
 	return c.Update(ctx, ns)
 }
 
-// clear removes every NetworkPolicy and Pod and every namespace the API server did not make itself, and waits
+// clear removes every NetworkPolicy and Pod and every namespace the API server did not make itself (those lose
+// the labels and annotations a scenario gave them, so audit mode does not outlive its scenario), and waits
 // until they are gone. Without a namespace controller nobody would finish deleting a namespace, so clear
 // finalizes them itself once they are empty.
 func clear(ctx context.Context, c client.Client) error {
@@ -111,10 +117,10 @@ func clear(ctx context.Context, c client.Client) error {
 	for i := range nss.Items {
 		ns := &nss.Items[i]
 		if slices.Contains(systemNamespaces, ns.Name) {
-			if len(ns.Labels) > 1 {
-				ns.Labels = nil
+			if len(ns.Labels) > 1 || len(ns.Annotations) > 0 {
+				ns.Labels, ns.Annotations = nil, nil
 				if err := c.Update(ctx, ns); err != nil {
-					return fmt.Errorf("reset labels of Namespace %s: %w", ns.Name, err)
+					return fmt.Errorf("reset labels and annotations of Namespace %s: %w", ns.Name, err)
 				}
 			}
 			continue

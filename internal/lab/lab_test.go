@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nftpolicy/nftpolicy/internal/lab/view"
 	"github.com/nftpolicy/nftpolicy/internal/labnet"
 	"github.com/nftpolicy/nftpolicy/nft/kernel"
 )
@@ -179,7 +180,8 @@ func TestOnceReportsMismatch(t *testing.T) {
 }
 
 // TestOnceGenerated runs testdata/generated.yaml with three external hosts and checks every probe against a truth
-// function written by hand from the spec (see the policies' comments there), on both topologies.
+// function written by hand from the spec (see the policies' comments there), on both topologies. Namespace delta
+// is in audit mode: its probes pass, and those its policies do not allow are audited, in the JSON and the matrix.
 func TestOnceGenerated(t *testing.T) {
 	exts := []netip.Addr{netip.MustParseAddr("203.0.113.10"), netip.MustParseAddr("203.0.113.200"),
 		netip.MustParseAddr("10.10.1.200")}
@@ -189,25 +191,66 @@ func TestOnceGenerated(t *testing.T) {
 			if err != nil {
 				t.Fatalf("lab: %v", err)
 			}
-			// 9 pods × 8 others, 3 externals each way; ports: the destination's.
+			// 10 pods × 9 others, 3 externals each way; ports: the destination's.
 			if len(probes) < 100 {
 				t.Fatalf("only %d probes", len(probes))
 			}
+			var rs []view.Result
+			audited := 0
 			for k, p := range probes {
-				want := verdict(generatedTruth(p.From, p.To, p.Port, p.Protocol))
+				allow, wantAudited := generatedTruth(p.From, p.To, p.Port, p.Protocol)
+				want := verdict(allow)
 				if p.Observed != want || p.Expected != want {
 					t.Errorf("%s: observed %s, expected (evaluator) %s; the spec says %s", k, p.Observed, p.Expected, want)
 				}
+				if p.Audited != wantAudited {
+					t.Errorf("%s: audited %v, the spec says %v", k, p.Audited, wantAudited)
+				}
+				if wantAudited {
+					audited++
+				}
+				rs = append(rs, view.Result{From: p.From, To: p.To, Port: p.Port, Protocol: p.Protocol,
+					Observed: p.Observed == "allow", Expected: p.Expected == "allow", Audited: p.Audited})
 			}
 			if !strings.HasSuffix(summary, " 0 failed") {
 				t.Errorf("summary %q", summary)
+			}
+			// The matrix marks the pairs audit mode lets through, and the summary counts their probes.
+			var b strings.Builder
+			if err := view.Matrix(&b, rs, view.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(view.Summary(rs, 0, view.Options{}))
+			for _, w := range []string{"a some or all pass only because of audit mode",
+				strconv.Itoa(audited) + " would be denied without audit mode"} {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("the matrix does not say %q:\n%s", w, b.String())
+				}
 			}
 		})
 	}
 }
 
-// generatedTruth is what NetworkPolicy says about testdata/generated.yaml.
-func generatedTruth(from, to string, port uint16, proto string) bool {
+// generatedTruth is what NetworkPolicy says about testdata/generated.yaml: whether the probe passes, and whether
+// it passes only because namespace delta is in audit mode.
+func generatedTruth(from, to string, port uint16, proto string) (allow, audited bool) {
+	ns := func(s string) string { n, _, _ := strings.Cut(s, "/"); return n }
+	tcp := proto == "TCP"
+	// delta's side lets everything through; enforced, it would take only http (80) from env=prod (alpha), and
+	// send only to beta/db on 5432. The other side may still deny.
+	allow = othersAllow(from, to, port, proto)
+	deltaAllows := true
+	switch {
+	case ns(to) == "delta":
+		deltaAllows = ns(from) == "alpha" && tcp && port == 80
+	case ns(from) == "delta":
+		deltaAllows = to == "beta/db" && tcp && port == 5432
+	}
+	return allow, allow && !deltaAllows
+}
+
+// othersAllow is what the policies of every namespace but delta say about testdata/generated.yaml.
+func othersAllow(from, to string, port uint16, proto string) bool {
 	ns := func(s string) string { n, _, _ := strings.Cut(s, "/"); return n }
 	external := !strings.Contains(from, "/")
 	tcp := proto == "TCP"
@@ -224,7 +267,7 @@ func generatedTruth(from, to string, port uint16, proto string) bool {
 	}
 	switch ns(to) {
 	case "alpha": // isolated; http from namespaces env in (prod, dev); db's 5432 from alpha/api
-		if external || ns(from) == "gamma" {
+		if ns(from) != "alpha" && ns(from) != "beta" {
 			return false
 		}
 		switch to {
@@ -238,7 +281,7 @@ func generatedTruth(from, to string, port uint16, proto string) bool {
 	case "gamma": // isolated; from anywhere but 10.10.0.0/16 (every pod, and the external 10.10.1.200)
 		return external && !strings.HasPrefix(from, "10.10.")
 	}
-	return true // beta's pods and the external hosts are not isolated
+	return true // beta's pods and the external hosts are not isolated, delta's only in audit mode
 }
 
 // TestOnceScenariosAndPorts: two scenarios in one lab, the second without the first's policy; pods without

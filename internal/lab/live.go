@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/nftpolicy/nftpolicy/compiler/ir"
 	"github.com/nftpolicy/nftpolicy/internal/lab/view"
 )
 
@@ -81,7 +82,9 @@ func (l *lab) fingerprint(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("list namespaces: %w", err)
 	}
 	for _, o := range nss.Items {
-		fmt.Fprintf(&b, "ns %s %s %v %v\n", o.Name, o.UID, o.Labels, o.DeletionTimestamp != nil)
+		// Of the annotations only audit mode's changes what the agent does.
+		fmt.Fprintf(&b, "ns %s %s %v %q %v\n", o.Name, o.UID, o.Labels, o.Annotations[ir.AuditAnnotation],
+			o.DeletionTimestamp != nil)
 	}
 	if err := l.c.List(ctx, &pods); err != nil {
 		return "", fmt.Errorf("list pods: %w", err)

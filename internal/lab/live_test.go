@@ -34,8 +34,9 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // TestLiveFollowsChanges runs the live demo and changes the cluster through the kubeconfig it writes, as a
-// person with kubectl would: a new policy, a new pod, a deleted pod and a deleted namespace each redraw the
-// matrix with the new verdicts; on the end of its context the lab removes everything, the kubeconfig included.
+// person with kubectl would: a new policy, a namespace put in audit mode, a new pod, a deleted pod and a deleted
+// namespace each redraw the matrix with the new verdicts; on the end of its context the lab removes everything,
+// the kubeconfig included.
 func TestLiveFollowsChanges(t *testing.T) {
 	requireLab(t)
 	state := t.TempDir()
@@ -90,6 +91,21 @@ func TestLiveFollowsChanges(t *testing.T) {
 	}
 	waitFor("policy added", 2, "86 probes · 67 allow · 19 deny · 0 mismatches")
 
+	// Annotating a namespace puts it in audit mode: what its policies deny passes, and the matrix says so. Done
+	// while nothing else changes, so that only the annotation can be what redraws the matrix.
+	shop := &corev1.Namespace{}
+	if err := c.Get(ctx, client.ObjectKey{Name: "shop"}, shop); err != nil {
+		t.Fatal(err)
+	}
+	shop.Annotations = map[string]string{"nftpolicy.dev/audit": "true"}
+	if err := c.Update(ctx, shop); err != nil {
+		t.Fatal(err)
+	}
+	audit := waitFor("namespace in audit mode", 3, "a some or all pass only because of audit mode")
+	if !strings.Contains(audit, " would be denied without audit mode · ") || !strings.Contains(audit, "0 mismatches") {
+		t.Errorf("after annotating shop: %q, want audited probes and no mismatch", audit)
+	}
+
 	// A pod created without a node: the lab binds it, wires it up and probes it.
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "tools", Name: "curl"},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "curl",
@@ -97,16 +113,16 @@ func TestLiveFollowsChanges(t *testing.T) {
 	if err := c.Create(ctx, pod); err != nil {
 		t.Fatal(err)
 	}
-	third := waitFor("pod added", 3, "0 mismatches")
-	if !strings.HasPrefix(third, "109 probes") {
-		t.Errorf("after a sixth pod: %q, want 109 probes", third)
+	added := waitFor("pod added", 4, "0 mismatches")
+	if !strings.HasPrefix(added, "109 probes") {
+		t.Errorf("after a sixth pod: %q, want 109 probes", added)
 	}
 
 	// Deleting the pod completes (the lab plays the kubelet) and the matrix loses it.
 	if err := c.Delete(ctx, pod); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("pod deleted", 4, "0 mismatches")
+	waitFor("pod deleted", 5, "0 mismatches")
 	if err := c.Get(ctx, client.ObjectKeyFromObject(pod), &corev1.Pod{}); err == nil {
 		t.Error("the deleted pod is still in the API server")
 	}
@@ -115,7 +131,7 @@ func TestLiveFollowsChanges(t *testing.T) {
 	if err := c.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "monitoring"}}); err != nil {
 		t.Fatal(err)
 	}
-	last := waitFor("namespace deleted", 5, "0 mismatches")
+	last := waitFor("namespace deleted", 6, "0 mismatches")
 	if strings.Contains(out.String()[strings.LastIndex(out.String(), "from ↓ to →"):], "prometheus") {
 		t.Error("the last matrix still shows monitoring/prometheus")
 	}

@@ -19,6 +19,9 @@ type jsonProbe struct {
 	Protocol string `json:"protocol"`
 	Observed string `json:"observed"`
 	Expected string `json:"expected"`
+	// Audited: expected to pass only because of audit mode (enforced, denied); left out when false, so that
+	// output without audit mode is what it was.
+	Audited bool `json:"audited,omitempty"`
 }
 
 func verdict(allow bool) string {
@@ -35,6 +38,7 @@ func writeJSON(w io.Writer, scenario string, rs []view.Result) error {
 		err := enc.Encode(jsonProbe{
 			Scenario: scenario, From: r.From, To: r.To, FromIP: r.FromIP.String(), ToIP: r.ToIP.String(),
 			Port: r.Port, Protocol: r.Protocol, Observed: verdict(r.Observed), Expected: verdict(r.Expected),
+			Audited: r.Audited,
 		})
 		if err != nil {
 			return err

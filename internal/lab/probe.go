@@ -94,11 +94,14 @@ func runProbes(ctx context.Context, n *labnet.Net, ev *eval.Evaluator, ps []prob
 	return res, nil
 }
 
+// probeOnce sends p and sets what it observed beside the evaluator's verdict, and whether that verdict allows p
+// only because of audit mode: the matrix shows such probes apart, since enforcing would deny them.
 func probeOnce(ctx context.Context, n *labnet.Net, ev *eval.Evaluator, p probe) view.Result {
+	v := ev.Check(p.fromIP, p.toIP, irProto(p.port.Proto), p.port.Number)
 	r := view.Result{
 		From: p.from.name, To: p.to.name, FromIP: p.fromIP, ToIP: p.toIP,
 		Port: p.port.Number, Protocol: string(p.port.Proto),
-		Expected: ev.Check(p.fromIP, p.toIP, irProto(p.port.Proto), p.port.Number).Allowed,
+		Expected: v.Allowed, Audited: v.Audited(),
 	}
 	ok, err := n.Probe(ctx, p.from.name, p.toIP, p.port)
 	if err != nil {

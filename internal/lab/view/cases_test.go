@@ -109,6 +109,18 @@ func goldenCases() []goldenCase {
 				return nsOf(from) == nsOf(to) && p == tcp443 || strings.Contains(to, "frontend") && p == tcp80
 			},
 		}.results()},
+		{"audit", Options{Title: "scenario audit — 4 pods, namespace shop in audit mode"}, scenario{
+			hosts: addressed(append(pods("shop", "frontend", "web", "db"), pods("ops", "debug")...), false),
+			ports: []port{tcp80, tcp5432},
+			allow: auditPolicy,
+			// What shop's policies deny passes, unless ops/debug's enforced egress lock denies it first.
+			audit: func(from, _ string, p port, _ bool) bool { return from != "ops/debug" || p == tcp80 },
+			twist: func(r *Result) {
+				if r.From == "shop/frontend" && r.To == "shop/db" && r.Port == 5432 {
+					r.Observed = false // the agent dropped what audit mode lets through
+				}
+			},
+		}.results()},
 		{"empty", Options{Title: "scenario nothing — 0 pods"}, nil},
 	}
 }
@@ -127,6 +139,22 @@ func demoPolicy(from, to string, p port, _ bool) bool {
 		return from == "demo/backend" && p == tcp5432
 	}
 	return from == "demo/client" && to == "demo/client"
+}
+
+// auditPolicy, as enforced: shop/frontend is open on 80, shop/web takes 80 from the frontend, shop/db 5432 from
+// the web; ops is not isolated for ingress, and ops/debug may send to port 80 only.
+func auditPolicy(from, to string, p port, _ bool) bool {
+	switch {
+	case from == "ops/debug" && p != tcp80:
+		return false
+	case to == "shop/frontend":
+		return p == tcp80
+	case to == "shop/web":
+		return from == "shop/frontend" && p == tcp80
+	case to == "shop/db":
+		return from == "shop/web" && p == tcp5432
+	}
+	return true
 }
 
 func nsOf(name string) string { ns, _, _ := strings.Cut(name, "/"); return ns }

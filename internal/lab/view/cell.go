@@ -15,6 +15,7 @@ const (
 	cPorts                    // "80t,53u": only these allowed
 	cPartial                  // "◐": partly allowed
 	cFamily                   // "v4", "v6": allowed in one family only (per-port table)
+	cAudit                    // "a": some or all passed only because of audit mode
 	cMismatch                 // "✗"
 	cError                    // "?"
 	numCellKinds
@@ -22,7 +23,7 @@ const (
 
 var kindStyle = [numCellKinds]style{
 	cNone: styDim, cAllow: styAllow, cDeny: styDeny, cPorts: styPartial, cPartial: styPartial,
-	cFamily: styPartial, cMismatch: styMismatch, cError: styError,
+	cFamily: styPartial, cAudit: styAudit, cMismatch: styMismatch, cError: styError,
 }
 
 const (
@@ -30,6 +31,7 @@ const (
 	glyphAllow    = "✓"
 	glyphDeny     = "·"
 	glyphPartial  = "◐"
+	glyphAudit    = "a" // ASCII, so it reads the same without colour or symbol fonts; a port list starts with a digit
 	glyphMismatch = "✗"
 	glyphError    = "?"
 )
@@ -58,12 +60,16 @@ func verdictCell(v verdict) cell {
 		return cell{text: glyphError, kind: cError}
 	case vMixed:
 		return cell{text: glyphPartial, kind: cPartial}
+	case vAudit:
+		return cell{text: glyphAudit, kind: cAudit}
 	}
 	return cell{text: glyphNone, kind: cNone}
 }
 
 // pairCell sums up a pair in the matrix. A partly allowed pair lists its allowed ports when every port is either
-// allowed or denied in every family and the list is short, unless compact asks for the one-cell "◐".
+// allowed or denied in every family and the list is short, unless compact asks for the one-cell "◐". A pair with
+// a probe that passed only because of audit mode is "a" (see verdict), never a port list: the list would call a
+// port allowed that enforcement denies.
 func pairCell(s *pairStats, compact bool) cell {
 	v := s.verdict()
 	if v != vMixed || compact {
@@ -92,7 +98,8 @@ func pairCell(s *pairStats, compact bool) cell {
 }
 
 // keyCell is the cell of one port of a pair in the per-port table: "v4"/"v6" when the port is allowed in that
-// family only, "◐" when repeated probes of a family disagree.
+// family only, "a" when a probe of the port passed only because of audit mode, "◐" when repeated probes of a
+// family disagree.
 func keyCell(k *keyStats) cell {
 	if k == nil {
 		return verdictCell(vNone)

@@ -29,7 +29,11 @@ func (m *model) mismatchLines(o Options) []string {
 	}
 	head := o.paint(styMismatch, fmt.Sprintf("mismatches (%d):", len(ps)))
 	return m.probeLines(o, head, ps, maxMismatches, func(p probe) string {
-		return fmt.Sprintf("observed %s, expected %s", verdictWord(p.Observed), verdictWord(p.Expected))
+		s := fmt.Sprintf("observed %s, expected %s", verdictWord(p.Observed), verdictWord(p.Expected))
+		if p.Expected && p.Audited {
+			s += " by audit mode" // a denied probe here means audit mode was not applied
+		}
+		return s
 	})
 }
 

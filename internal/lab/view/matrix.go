@@ -6,8 +6,8 @@ import (
 
 // Matrix writes the connectivity matrix: one row per source, one column per destination (pods first, sorted, then
 // externals), and under it the key of its glyphs, a legend of abbreviated names, the per-port table of the pairs
-// shown as ◐, ✗ or ?, the mismatches and the probe errors. See the package doc for how it reads and how it fits
-// o.Width. Empty input prints "no probes".
+// shown as ◐, ✗ or ? (or "a" but not wholly audited), the mismatches and the probe errors. See the package doc
+// for how it reads and how it fits o.Width. Empty input prints "no probes".
 func Matrix(w io.Writer, results []Result, o Options) error {
 	var p page
 	if o.Title != "" {

@@ -13,8 +13,9 @@ type portRow struct {
 	from, to []int // indexes of model.eps, sorted
 }
 
-// portLines is the per-port table of the pairs the matrix cannot spell out (shown as ◐, ✗ or ?), one line per
-// set of verdicts and the pairs that have it, unless the matrix already tells all: one port in one family.
+// portLines is the per-port table of the pairs the matrix cannot spell out (shown as ◐, ✗ or ?, and "a" unless
+// every probe of the pair passed only because of audit mode), one line per set of verdicts and the pairs that
+// have it, unless the matrix already tells all: one port in one family.
 func (g *grid) portLines(o Options, width int) []string {
 	m := g.m
 	var pairs []pair
@@ -22,17 +23,18 @@ func (g *grid) portLines(o Options, width int) []string {
 	var shown [numCellKinds]bool
 	for r, ri := range m.rows {
 		for c, ci := range m.cols {
-			switch k := g.cells[r][c].kind; k {
-			case cPartial, cMismatch, cError:
+			k, s := g.cells[r][c].kind, m.pairs[pair{ri, ci}]
+			switch {
+			case k == cPartial, k == cMismatch, k == cError, k == cAudit && !s.all.allAudited():
 				shown[k] = true
 				pairs = append(pairs, pair{ri, ci})
-				for key := range m.pairs[pair{ri, ci}].keys {
+				for key := range s.keys {
 					keys[key] = true
 				}
 			}
 		}
 	}
-	if len(pairs) == 0 || (len(m.keys) == 1 && !m.dualStack() && !shown[cPartial]) {
+	if len(pairs) == 0 || (len(m.keys) == 1 && !m.dualStack() && !shown[cPartial] && !shown[cAudit]) {
 		return nil
 	}
 	cols := make([]probeKey, 0, len(keys))
@@ -41,9 +43,11 @@ func (g *grid) portLines(o Options, width int) []string {
 	}
 	slices.SortFunc(cols, probeKey.compare)
 	var glyphs []string
-	for _, k := range []cellKind{cPartial, cMismatch, cError} {
+	for _, k := range []cellKind{cPartial, cAudit, cMismatch, cError} {
 		if shown[k] {
-			glyphs = append(glyphs, map[cellKind]string{cPartial: glyphPartial, cMismatch: glyphMismatch, cError: glyphError}[k])
+			// "a" in quotes: a bare letter would read as a word.
+			glyphs = append(glyphs, map[cellKind]string{cPartial: glyphPartial, cAudit: `"` + glyphAudit + `"`,
+				cMismatch: glyphMismatch, cError: glyphError}[k])
 		}
 	}
 	title := "by port, for the pairs shown as " + orList(glyphs) + ":"

@@ -90,6 +90,7 @@ func (g *grid) keyLines(o Options, width int) []string {
 		add(cPorts, example.text, "only "+strings.Join(names, ", ")+" allowed")
 	}
 	add(cPartial, glyphPartial, "partly allowed")
+	add(cAudit, glyphAudit, "some or all pass only because of audit mode")
 	add(cMismatch, glyphMismatch, "not as expected")
 	add(cError, glyphError, "probe failed")
 	add(cNone, glyphNone, "not probed")

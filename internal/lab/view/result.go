@@ -11,7 +11,10 @@ type Result struct {
 	Port               uint16
 	Protocol           string // "TCP", "UDP", "SCTP"; "" reads as TCP, as in Kubernetes
 	Observed, Expected bool   // true = allow
-	Err                error  // the probe itself failed (lab fault): shown as "?" in the matrix and listed
+	// Audited: the expected allow is there only because a side is in audit mode (eval.Verdict.Audited): enforced,
+	// the connection would be denied. Always false when !Expected.
+	Audited bool
+	Err     error // the probe itself failed (lab fault): shown as "?" in the matrix and listed
 }
 
 // Options for rendering.

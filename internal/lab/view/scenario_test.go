@@ -25,6 +25,8 @@ type scenario struct {
 	ports []port
 	// allow is the expected verdict; nil allows everything.
 	allow func(from, to string, p port, v6 bool) bool
+	// audit tells which of the probes allow denies pass only because of audit mode; nil: none.
+	audit func(from, to string, p port, v6 bool) bool
 	// twist changes a result after the expected verdict is set (a mismatch, an error).
 	twist func(r *Result)
 }
@@ -59,9 +61,10 @@ func (s scenario) results() []Result {
 						continue
 					}
 					allow := s.allow == nil || s.allow(from.name, to.name, p, fam.v6)
+					audited := !allow && s.audit != nil && s.audit(from.name, to.name, p, fam.v6)
 					r := Result{From: from.name, To: to.name, FromIP: netip.MustParseAddr(fam.from),
 						ToIP: netip.MustParseAddr(fam.to), Port: p.num, Protocol: p.proto,
-						Observed: allow, Expected: allow}
+						Observed: allow || audited, Expected: allow || audited, Audited: audited}
 					if s.twist != nil {
 						s.twist(&r)
 					}

@@ -5,6 +5,9 @@ type outcome struct {
 	allowed, denied int // observed, of the probes that did not fail
 	failed          int // Result.Err set
 	mismatched      int // observed is not expected (of the probes that did not fail)
+	// audited: of the allowed, those that passed only because of audit mode (Result.Audited). A probe expected to
+	// pass by audit mode that was denied is a mismatch, not audited: it did not pass.
+	audited int
 }
 
 func (o *outcome) add(r Result) {
@@ -14,6 +17,9 @@ func (o *outcome) add(r Result) {
 		return
 	case r.Observed:
 		o.allowed++
+		if r.Audited {
+			o.audited++
+		}
 	default:
 		o.denied++
 	}
@@ -23,7 +29,9 @@ func (o *outcome) add(r Result) {
 }
 
 // verdict is what a set of probes amounts to, most alarming first: a mismatch is a bug and shows even beside a
-// failed probe.
+// failed probe. Then audit mode: a set with any probe that passed only because of it is vAudit whatever else it
+// holds (really allowed or denied probes), so that every pair enforcement would change is marked, and the
+// per-port table tells which of its probes.
 type verdict uint8
 
 const (
@@ -31,6 +39,7 @@ const (
 	vAllow
 	vDeny
 	vMixed
+	vAudit // some (or all) passed only because of audit mode
 	vError
 	vMismatch
 )
@@ -43,6 +52,8 @@ func (o outcome) verdict() verdict {
 		return vError
 	case o.allowed+o.denied == 0:
 		return vNone
+	case o.audited > 0:
+		return vAudit
 	case o.denied == 0:
 		return vAllow
 	case o.allowed == 0:
@@ -50,6 +61,9 @@ func (o outcome) verdict() verdict {
 	}
 	return vMixed
 }
+
+// allAudited tells whether every probe passed only because of audit mode: an "a" that needs no per-port table.
+func (o outcome) allAudited() bool { return o.audited > 0 && o.audited == o.allowed+o.denied+o.failed }
 
 // keyStats counts the probes of one pair on one port, per family.
 type keyStats struct {

@@ -10,6 +10,7 @@ const (
 	styPartial
 	styMismatch
 	styError
+	styAudit
 	styBold
 	styDim
 )
@@ -20,6 +21,7 @@ var sgr = [...]string{
 	styPartial:  "33",   // yellow
 	styMismatch: "1;31", // bold red
 	styError:    "35",   // magenta
+	styAudit:    "36",   // cyan: passes, as green does, but is not what the policies allow
 	styBold:     "1",
 	styDim:      "2",
 }

@@ -7,9 +7,11 @@ import (
 )
 
 // Summary is the one-line summary: "72 probes · 40 allow · 32 deny · 0 mismatches, all as expected · 1.8s".
-// Failed probes add "· 2 errors" and count neither as allow nor deny; "all as expected" needs no mismatch and no
-// error. With o.Color the mismatch count is red when > 0, "all as expected" green, the errors magenta; the text
-// is the same either way. A zero elapsed is left out.
+// Probes that passed only because of audit mode add "· 12 would be denied without audit mode" after the allow
+// count they are part of: what enforcing would cut. Failed probes add "· 2 errors" and count neither as allow nor
+// deny; "all as expected" needs no mismatch and no error. With o.Color the mismatch count is red when > 0, "all
+// as expected" green, the errors magenta, the audit count cyan; the text is the same either way. A zero elapsed
+// is left out.
 func Summary(results []Result, elapsed time.Duration, o Options) string {
 	var all outcome
 	for _, r := range results {
@@ -19,8 +21,11 @@ func Summary(results []Result, elapsed time.Duration, o Options) string {
 	if len(results) == 0 {
 		parts = append(parts, "no probes")
 	} else {
-		parts = append(parts, count(len(results), "probe", "probes"),
-			fmt.Sprintf("%d allow", all.allowed), fmt.Sprintf("%d deny", all.denied))
+		parts = append(parts, count(len(results), "probe", "probes"), fmt.Sprintf("%d allow", all.allowed))
+		if all.audited > 0 {
+			parts = append(parts, o.paint(styAudit, fmt.Sprintf("%d would be denied without audit mode", all.audited)))
+		}
+		parts = append(parts, fmt.Sprintf("%d deny", all.denied))
 		if all.failed > 0 {
 			parts = append(parts, o.paint(styError, count(all.failed, "error", "errors")))
 		}
