@@ -55,6 +55,9 @@ func (f *agentFlags) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&f.opts.Audit, "audit", false,
 		"audit mode for the whole cluster: packets no policy allows are logged and counted, not dropped "+
 			"(per namespace: annotate it nftpolicy.dev/audit=true)")
+	fs.BoolVar(&f.opts.Strict, "strict", false,
+		"cut established connections a policy change denies (their conntrack entries are deleted after the sync), "+
+			"and drop TCP segments conntrack sees as new that are not a SYN; default: changes apply to new connections")
 	fs.UintVar(&f.logGroup, "log-group", compiler.DefaultLogGroup,
 		"NFLOG group the ruleset logs dropped packets to, and the agent reads them from; 0 disables drop logging")
 	fs.UintVar(&f.logRate, "log-rate", compiler.DefaultLogRate,
@@ -125,6 +128,6 @@ func runAgent(ctx context.Context, args []string, s Streams) error {
 		return fmt.Errorf("agent of node %s: %w", f.opts.NodeName, err)
 	}
 	ctrl.Log.WithName("agent").Info("starting", "node", f.opts.NodeName, "netns", f.opts.NetnsPath,
-		"verifyInterval", f.opts.VerifyInterval.String())
+		"verifyInterval", f.opts.VerifyInterval.String(), "strict", f.opts.Strict)
 	return agent.Start(ctx)
 }

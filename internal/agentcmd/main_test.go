@@ -80,13 +80,13 @@ func TestAgentFlags(t *testing.T) {
 	}
 	f := parse()
 	if f.opts.NodeName != "from-env" || f.opts.VerifyInterval != 30*time.Second || f.opts.MetricsAddr != ":9750" ||
-		f.opts.ProbeAddr != ":9751" || f.opts.MetricsCertDir != "" || f.opts.NoStatus {
+		f.opts.ProbeAddr != ":9751" || f.opts.MetricsCertDir != "" || f.opts.NoStatus || f.opts.Strict {
 		t.Errorf("defaults: %+v", f.opts)
 	}
 	f = parse("--node-name", "n1", "--netns", "/run/netns/x", "--verify-interval", "0", "-v", "4", "--status=false",
-		"--metrics-cert-dir", "/certs")
+		"--metrics-cert-dir", "/certs", "--strict")
 	if f.opts.NodeName != "n1" || f.opts.NetnsPath != "/run/netns/x" || f.opts.VerifyInterval >= 0 || !f.opts.NoStatus ||
-		f.opts.MetricsCertDir != "/certs" {
+		f.opts.MetricsCertDir != "/certs" || !f.opts.Strict {
 		t.Errorf("flags: %+v", f.opts)
 	}
 	if f.zap.Level == nil || !f.zap.Level.Enabled(zapcore.Level(-4)) || f.zap.Level.Enabled(zapcore.Level(-5)) {
