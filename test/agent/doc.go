@@ -23,6 +23,8 @@
 //	outage_test.go   the API server stopped and started: rules held, /readyz not ready after
 //	                 APIUnreachableAfter, a policy change after the restart converges; and an agent started while
 //	                 the API server is down keeps the previous table until it can sync
+//	strict_test.go   strict mode: a long-lived TCP connection a relabel denies is cut within milliseconds of the
+//	                 change and stays cut (web writing cannot revive it); without strict mode it keeps working
 //	world_test.go    the fixture: harness node + API objects, the agent in-process, probes, continuous probe
 //	                 streams, nft by hand inside the node namespace, the timings and probe counts printed at the
 //	                 end (go test -v)
