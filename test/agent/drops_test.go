@@ -65,6 +65,19 @@ func labelsAre(m *dto.Metric, want map[string]string) bool {
 	return true
 }
 
+// startWatchedAgent starts the world's agent with its drops collected and its metrics on a registry of their
+// own, and waits until it is ready.
+func (w *world) startWatchedAgent(ctx SpecContext) (*agentRun, *drops, *prometheus.Registry) {
+	GinkgoHelper()
+	seen, reg := &drops{}, prometheus.NewRegistry()
+	a := w.startAgent(func(o *controllers.Options) {
+		o.OnDrop = seen.add
+		o.Registerer = reg
+	})
+	a.waitReady(ctx)
+	return a, seen, reg
+}
+
 var _ = Describe("Who dropped my packet", func() {
 	It("logs each denied connection with both pods, the port and the isolating policies, and counts allowed and "+
 		"dropped packets per policy", func(ctx SpecContext) {
@@ -86,13 +99,7 @@ var _ = Describe("Who dropped my packet", func() {
 				}},
 			},
 		})
-		var seen drops
-		reg := prometheus.NewRegistry()
-		a := w.startAgent(func(o *controllers.Options) {
-			o.OnDrop = seen.add
-			o.Registerer = reg
-		})
-		a.waitReady(ctx)
+		a, seen, reg := w.startWatchedAgent(ctx)
 		w.expectFlows(ctx, "agent started", a.started,
 			denied("srv/stranger", "srv/web"), allowed("srv/client", "srv/web"), denied("srv/client", "srv/stranger"))
 
@@ -158,13 +165,7 @@ var _ = Describe("Who dropped my packet", func() {
 				podPeer(map[string]string{"role": "client"})))
 		}
 		w.annotateNamespace(ctx, "aud", "nftpolicy.dev/audit", "true")
-		var seen drops
-		reg := prometheus.NewRegistry()
-		a := w.startAgent(func(o *controllers.Options) {
-			o.OnDrop = seen.add
-			o.Registerer = reg
-		})
-		a.waitReady(ctx)
+		a, seen, reg := w.startWatchedAgent(ctx)
 		w.expectFlows(ctx, "agent started, namespace aud in audit mode", a.started,
 			allowed("aud/stranger", "aud/web"), allowed("aud/client", "aud/web"), denied("enf/stranger", "enf/web"))
 
