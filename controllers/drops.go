@@ -62,6 +62,7 @@ type dropLog struct {
 	pods   podsByIP
 	log    logr.Logger
 	onDrop func(Drop)
+	events *dropEvents // nil: no Events
 	logged *prometheus.CounterVec
 	lost   prometheus.Counter
 
@@ -156,6 +157,9 @@ func (d *dropLog) report(drop Drop) {
 		d.recent = slices.Delete(d.recent, 0, len(d.recent)-maxRecentDrops)
 	}
 	d.mu.Unlock()
+	if d.events != nil {
+		d.events.record(drop)
+	}
 	if d.onDrop != nil {
 		d.onDrop(drop)
 	}

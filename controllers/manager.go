@@ -126,6 +126,9 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		d := &dropLog{netns: opts.NetnsPath, group: compile.Log.Group, chains: &s.chains,
 			pods: podsByIP{informers: mgr.GetCache()},
 			log:  mgr.GetLogger().WithName("drops"), onDrop: opts.OnDrop, logged: m.dropsLogged, lost: m.dropsLost}
+		if opts.DropEvents {
+			d.events = newDropEvents(rec)
+		}
 		if err := mgr.Add(d); err != nil {
 			return nil, err
 		}

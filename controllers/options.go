@@ -65,6 +65,9 @@ type Options struct {
 	NoDropLog bool
 	// OnDrop, when set, is called for every drop read from the drop log: it must not block.
 	OnDrop func(Drop)
+	// DropEvents records a Warning Event (PacketDropped, PacketWouldDrop in audit mode) on the pod a logged drop
+	// isolated, at most one per pod a minute. Off by default: Events cost API server writes.
+	DropEvents bool
 	// Audit puts the whole cluster in audit mode: packets no policy allows are logged and counted, not dropped.
 	// Namespaces annotated nftpolicy.dev/audit: "true" are in audit mode either way.
 	Audit bool

@@ -52,6 +52,8 @@ func (f *agentFlags) bind(fs *flag.FlagSet) {
 		"report not ready once watching the API server has been failing this long")
 	fs.BoolVar(&f.status, "status", true,
 		"write this node's NodePolicyStatus (created, named after the node); --status=false disables it")
+	fs.BoolVar(&f.opts.DropEvents, "drop-events", false,
+		"record a Warning Event on a pod whose packets were dropped (at most one a minute per pod)")
 	fs.BoolVar(&f.opts.Audit, "audit", false,
 		"audit mode for the whole cluster: packets no policy allows are logged and counted, not dropped "+
 			"(per namespace: annotate it nftpolicy.dev/audit=true)")

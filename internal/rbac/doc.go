@@ -7,7 +7,7 @@
 // Least privilege, and where Kubernetes RBAC cannot go further:
 //   - The agent reads what NetworkPolicy semantics depend on: pods, namespaces, networkpolicies (get, list, watch).
 //   - It writes Events (events.k8s.io/v1, the API client-go's tools/events records to) on policies it cannot
-//     enforce.
+//     enforce and, with --drop-events, on pods whose packets it dropped.
 //   - It writes its own node's NodePolicyStatus. RBAC cannot restrict create to one object name (the name is not
 //     known to the authorizer on create) and one ClusterRole serves every node, so every agent may write every
 //     node's status. config/admission closes that gap: a ValidatingAdmissionPolicy admits the agent's writes

@@ -9,8 +9,10 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/nftpolicy/nftpolicy/controllers"
 )
@@ -73,6 +75,7 @@ func (w *world) startWatchedAgent(ctx SpecContext) (*agentRun, *drops, *promethe
 	a := w.startAgent(func(o *controllers.Options) {
 		o.OnDrop = seen.add
 		o.Registerer = reg
+		o.DropEvents = true
 	})
 	a.waitReady(ctx)
 	return a, seen, reg
@@ -103,7 +106,7 @@ var _ = Describe("Who dropped my packet", func() {
 		w.expectFlows(ctx, "agent started", a.started,
 			denied("srv/stranger", "srv/web"), allowed("srv/client", "srv/web"), denied("srv/client", "srv/stranger"))
 
-		web, stranger, client := w.key("srv/web"), w.key("srv/stranger"), w.key("srv/client")
+		web, stranger, cli := w.key("srv/web"), w.key("srv/stranger"), w.key("srv/client")
 		find := func(direction, src, dst string, family int) *controllers.Drop {
 			for _, d := range seen.list() {
 				if d.Direction == direction && d.SrcPod == src && d.DstPod == dst && d.Src.Is4() == (family == 4) {
@@ -124,14 +127,28 @@ var _ = Describe("Who dropped my packet", func() {
 			Expect(d.Reason()).To(ContainSubstring(web + " is isolated for ingress by " + w.ns("srv") + "/web"))
 
 			Eventually(func() *controllers.Drop {
-				d = find("egress", client, stranger, fam)
+				d = find("egress", cli, stranger, fam)
 				return d
 			}).ShouldNot(BeNil(), "IPv%d: client -> stranger logged; drops seen: %v", fam, seen.list())
 			Expect(d.Policies).To(Equal([]string{w.ns("srv") + "/client-out"}))
 		}
 		for _, d := range seen.list() {
-			Expect(d.SrcPod == client && d.DstPod == web).To(BeFalse(), "client -> web is allowed, never logged: %+v", d)
+			Expect(d.SrcPod == cli && d.DstPod == web).To(BeFalse(), "client -> web is allowed, never logged: %+v", d)
 		}
+
+		By("an Event on web about the drop (--drop-events)")
+		Eventually(ctx, func() []string {
+			var list eventsv1.EventList
+			Expect(k8s.List(ctx, &list, client.InNamespace(w.ns("srv")))).To(Succeed())
+			var notes []string
+			for _, ev := range list.Items {
+				if ev.Regarding.Kind == "Pod" && ev.Regarding.Name == "web" && ev.Reason == controllers.ReasonPacketDropped {
+					notes = append(notes, ev.Note)
+				}
+			}
+			return notes
+		}).WithTimeout(10*time.Second).Should(ContainElement(ContainSubstring(stranger+" -> "+web+" tcp/80")),
+			"a PacketDropped Event on srv/web")
 
 		By("the counters: web's policy allowed client and dropped stranger; client-out allowed web, dropped stranger")
 		ns := w.ns("srv")

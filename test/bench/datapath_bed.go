@@ -23,7 +23,7 @@ const (
 	warmRounds   = 100
 	drops        = 2000 // datagrams the intruder sends per phase, timed (after warmDrops)
 	warmDrops    = 100
-	firstPort    = 10000 // client source ports of the phases: firstPort.., up to the ephemeral range
+	firstPort    = 1024 // client source ports of the phases: firstPort.., up to the ephemeral range
 	lastPort     = 59999
 )
 
