@@ -23,11 +23,18 @@ import (
 
 	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
+	"github.com/nftpolicy/nftpolicy/compiler/ir"
 	"github.com/nftpolicy/nftpolicy/nft"
 )
 
 // compileFor is the table the agent of testNode should hold for objs.
 func compileFor(t *testing.T, objs []client.Object) *nft.Table {
+	t.Helper()
+	return compiler.Compile(irFor(t, objs))
+}
+
+// irFor is the IR of testNode for objs.
+func irFor(t *testing.T, objs []client.Object) *ir.Node {
 	t.Helper()
 	var c build.Cluster
 	for _, o := range objs {
@@ -44,7 +51,7 @@ func compileFor(t *testing.T, objs []client.Object) *nft.Table {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return compiler.Compile(n)
+	return n
 }
 
 func sameTable(a, b *nft.Table) bool {

@@ -151,25 +151,6 @@ func strictCluster() []client.Object {
 	}
 }
 
-func strictIR(t *testing.T, objs []client.Object) *ir.Node {
-	t.Helper()
-	var c build.Cluster
-	for _, o := range objs {
-		switch o := o.(type) {
-		case *corev1.Namespace:
-			c.Namespaces = append(c.Namespaces, o)
-		case *corev1.Pod:
-			c.Pods = append(c.Pods, o)
-		case *networkingv1.NetworkPolicy:
-			c.Policies = append(c.Policies, o)
-		}
-	}
-	n, err := build.Node(c, testNode)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 // TestStrictCutsWhatTheTableDenies: which flows one pass deletes, and which it keeps.
 func TestStrictCutsWhatTheTableDenies(t *testing.T) {
@@ -199,7 +180,7 @@ func TestStrictCutsWhatTheTableDenies(t *testing.T) {
 			ct.entries = append(ct.entries, f)
 		}
 	}
-	res, err := ct.mode().cut(strictIR(t, strictCluster()))
+	res, err := ct.mode().cut(irFor(t, strictCluster()))
 	if err != nil {
 		t.Fatal(err)
 	}
