@@ -17,7 +17,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/nftpolicy/nftpolicy/compiler"
-	"github.com/nftpolicy/nftpolicy/compiler/build"
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 	"github.com/nftpolicy/nftpolicy/internal/conntrack"
 	"github.com/nftpolicy/nftpolicy/nft"
