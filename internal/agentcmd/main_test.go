@@ -34,6 +34,9 @@ func TestBadCommandLinesSayWhatIsWrongAndExit2(t *testing.T) {
 		{[]string{"agent", "--node-name", "n", "--verify-interval", "-1s"}, "--verify-interval must not be negative"},
 		{[]string{"agent", "--node-name", "n", "--api-unreachable-after", "0s"}, "--api-unreachable-after must be positive"},
 		{[]string{"agent", "--node-name", "n", "extra"}, `error: nftpolicy agent: unexpected argument "extra"`},
+		{[]string{"agent", "--node-name", "n", "--log-group", "70000"}, "--log-group must be at most 65535, got 70000"},
+		{[]string{"agent", "--node-name", "n", "--log-rate", "0"}, "--log-rate must be between 1 and"},
+		{[]string{"agent", "--node-name", "n", "--log-burst", "0"}, "--log-burst must be between 1 and"},
 		{[]string{"cleanup", "--node-name", "n"}, "error: nftpolicy cleanup: flag provided but not defined: -node-name"},
 	} {
 		code, stdout, stderr := run(t, tc.args...)
@@ -88,6 +91,17 @@ func TestAgentFlags(t *testing.T) {
 	if f.opts.NodeName != "n1" || f.opts.NetnsPath != "/run/netns/x" || f.opts.VerifyInterval >= 0 || !f.opts.NoStatus ||
 		f.opts.MetricsCertDir != "/certs" || !f.opts.Strict {
 		t.Errorf("flags: %+v", f.opts)
+	}
+	if f.opts.NoDropLog || f.opts.DropLog.Group != 100 || f.opts.Audit || f.opts.DropEvents {
+		t.Errorf("drop log flags: %+v", f.opts)
+	}
+	g := parse("--node-name", "n", "--log-group", "0", "--audit", "--drop-events")
+	if !g.opts.NoDropLog || !g.opts.Audit || !g.opts.DropEvents {
+		t.Errorf("--log-group 0 --audit --drop-events: %+v", g.opts)
+	}
+	g = parse("--node-name", "n", "--log-group", "7", "--log-rate", "3", "--log-burst", "9")
+	if g.opts.NoDropLog || g.opts.DropLog.Group != 7 || g.opts.DropLog.Rate != 3 || g.opts.DropLog.Burst != 9 {
+		t.Errorf("--log-group 7 --log-rate 3 --log-burst 9: %+v", g.opts.DropLog)
 	}
 	if f.zap.Level == nil || !f.zap.Level.Enabled(zapcore.Level(-4)) || f.zap.Level.Enabled(zapcore.Level(-5)) {
 		t.Errorf("-v 4: zap level %v, want debug level 4", f.zap.Level)
