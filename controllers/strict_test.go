@@ -150,7 +150,6 @@ func strictCluster() []client.Object {
 	}
 }
 
-
 // TestStrictCutsWhatTheTableDenies: which flows one pass deletes, and which it keeps.
 func TestStrictCutsWhatTheTableDenies(t *testing.T) {
 	cut := map[string]conntrack.Flow{
