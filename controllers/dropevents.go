@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -48,9 +49,9 @@ func (e *dropEvents) record(d Drop) {
 		reason = ReasonPacketWouldDrop
 	}
 	obj := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
-	e.recorder.Eventf(obj, nil, corev1.EventTypeWarning, reason, actionDrop, "%s %s -> %s %s/%d: %s (at most one "+
-		"Event a minute per pod)", d.Direction, orAddr(d.SrcPod, d.Src), orAddr(d.DstPod, d.Dst), d.Proto, d.Port,
-		d.Reason())
+	note := fmt.Sprintf("%s %s -> %s %s/%d: %s (at most one Event a minute per pod)", d.Direction,
+		orAddr(d.SrcPod, d.Src), orAddr(d.DstPod, d.Dst), d.Proto, d.Port, d.Reason())
+	e.recorder.Eventf(obj, nil, corev1.EventTypeWarning, reason, actionDrop, "%s", cutNote(note))
 }
 
 // due says whether pod may get an Event now, and if so notes it; entries older than dropEventEvery are pruned

@@ -1,11 +1,14 @@
 package controllers
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 )
 
@@ -43,5 +46,50 @@ func TestDropEventsOnePerPodPerMinute(t *testing.T) {
 		if !strings.HasPrefix(got[i], want) {
 			t.Errorf("Event %d = %q, want it to start with %q", i, got[i], want)
 		}
+	}
+}
+
+// TestDropEventNoteFits: a pod isolated by many long-named policies still gets its Event, its note cut to what
+// events.k8s.io/v1 accepts.
+func TestDropEventNoteFits(t *testing.T) {
+	rec := events.NewFakeRecorder(1)
+	d := Drop{Direction: "ingress", Src: netip.MustParseAddr("10.0.0.2"), Dst: netip.MustParseAddr("10.0.0.1"),
+		DstPod: "x/web", Proto: "tcp", Port: 80}
+	for i := range 40 {
+		d.Policies = append(d.Policies, fmt.Sprintf("x/%s-%d", strings.Repeat("p", 60), i))
+	}
+	newDropEvents(rec).record(d)
+	got := <-rec.Events
+	note := strings.TrimPrefix(got, "Warning PacketDropped ")
+	if len(note) > maxNoteBytes || !strings.HasSuffix(note, "...") {
+		t.Errorf("note of %d bytes (at most %d), ending %q", len(note), maxNoteBytes, note[max(0, len(note)-10):])
+	}
+}
+
+// TestPodsByIPFollowsAddressChanges: a pod that gets a new address (its sandbox recreated) no longer owns the old
+// one; a deleted pod owns nothing; a finished pod does not take an address from a running one.
+func TestPodsByIPFollowsAddressChanges(t *testing.T) {
+	p := &podsByIP{byIP: map[netip.Addr]podAt{}, byKey: map[string][]netip.Addr{}}
+	pod := func(name, phase string, ips ...string) *corev1.Pod {
+		o := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: name}}
+		o.Status.Phase = corev1.PodPhase(phase)
+		for _, ip := range ips {
+			o.Status.PodIPs = append(o.Status.PodIPs, corev1.PodIP{IP: ip})
+		}
+		return o
+	}
+	a1, a2 := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
+	p.set(pod("a", "Running", "10.0.0.1"))
+	p.set(pod("a", "Running", "10.0.0.2"))
+	if p.get(a1) != "" || p.get(a2) != "x/a" {
+		t.Errorf("after readdressing: 10.0.0.1 -> %q, 10.0.0.2 -> %q", p.get(a1), p.get(a2))
+	}
+	p.set(pod("old", "Succeeded", "10.0.0.2"))
+	if p.get(a2) != "x/a" {
+		t.Errorf("a finished pod took a running pod's address: %q", p.get(a2))
+	}
+	p.remove(pod("a", "Running", "10.0.0.2"))
+	if p.get(a2) != "" {
+		t.Errorf("deleted pod still owns 10.0.0.2: %q", p.get(a2))
 	}
 }

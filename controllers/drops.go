@@ -80,7 +80,8 @@ const (
 // holds it) it logs why and tries again later, while enforcement goes on.
 func (d *dropLog) Start(ctx context.Context) error {
 	if err := d.pods.follow(ctx); err != nil {
-		return err
+		// Drops are still logged, by address.
+		d.log.Error(err, "drop log: cannot name pods; drops are logged with addresses only")
 	}
 	for {
 		err := d.run(ctx)

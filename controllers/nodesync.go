@@ -178,7 +178,8 @@ func (s *NodeSync) prepare(log logr.Logger, now, first time.Time, rep *Report) (
 			return true, "", nil
 		}
 	}
-	return !first.IsZero(), "", nil
+	// A failed strict pass is tried again without waiting for an event: until then denied flows keep flowing.
+	return !first.IsZero() || s.strictPending, "", nil
 }
 
 // verifyTable reads the table and reports whether it differs from what was applied. What it read becomes what
@@ -194,6 +195,9 @@ func (s *NodeSync) verifyTable(now time.Time) (bool, error) {
 
 // idle returns the result that brings the loop back for the next verification.
 func (s *NodeSync) idle(now time.Time) reconcile.Result {
+	if s.strictPending {
+		return reconcile.Result{RequeueAfter: strictRetry}
+	}
 	if s.verify <= 0 || s.applied == nil {
 		return reconcile.Result{}
 	}

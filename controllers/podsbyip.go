@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -17,8 +18,9 @@ import (
 type podsByIP struct {
 	informers cache.Informers
 
-	mu   sync.RWMutex
-	byIP map[netip.Addr]podAt
+	mu    sync.RWMutex
+	byIP  map[netip.Addr]podAt
+	byKey map[string][]netip.Addr // the addresses each pod had when last seen, to forget those it lost
 }
 
 type podAt struct {
@@ -28,7 +30,7 @@ type podAt struct {
 
 // follow registers the event handler; the informer replays the pods it already has.
 func (p *podsByIP) follow(ctx context.Context) error {
-	p.byIP = map[netip.Addr]podAt{}
+	p.byIP, p.byKey = map[netip.Addr]podAt{}, map[string][]netip.Addr{}
 	inf, err := p.informers.GetInformer(ctx, &corev1.Pod{}, cache.BlockUntilSynced(false))
 	if err != nil {
 		return fmt.Errorf("drop log: pod informer: %w", err)
@@ -51,18 +53,34 @@ func (p *podsByIP) set(o any) {
 	}
 	at := podAt{key: pod.Namespace + "/" + pod.Name,
 		finished: pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed}
+	var addrs []netip.Addr
+	for _, ip := range pod.Status.PodIPs {
+		if addr, err := netip.ParseAddr(ip.IP); err == nil {
+			addrs = append(addrs, addr)
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, ip := range pod.Status.PodIPs {
-		addr, err := netip.ParseAddr(ip.IP)
-		if err != nil {
-			continue
-		}
+	p.forget(at.key, addrs) // a recreated sandbox gives the same pod new addresses
+	for _, addr := range addrs {
 		if old, ok := p.byIP[addr]; ok && old.key != at.key && !old.finished && at.finished {
 			continue
 		}
 		p.byIP[addr] = at
 	}
+	if len(addrs) > 0 {
+		p.byKey[at.key] = addrs
+	}
+}
+
+// forget drops the addresses pod key had that are not in keep, where they still name it.
+func (p *podsByIP) forget(key string, keep []netip.Addr) {
+	for _, addr := range p.byKey[key] {
+		if !slices.Contains(keep, addr) && p.byIP[addr].key == key {
+			delete(p.byIP, addr)
+		}
+	}
+	delete(p.byKey, key)
 }
 
 func (p *podsByIP) remove(o any) {
@@ -73,14 +91,9 @@ func (p *podsByIP) remove(o any) {
 	if !ok {
 		return
 	}
-	key := pod.Namespace + "/" + pod.Name
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, ip := range pod.Status.PodIPs {
-		if addr, err := netip.ParseAddr(ip.IP); err == nil && p.byIP[addr].key == key {
-			delete(p.byIP, addr)
-		}
-	}
+	p.forget(pod.Namespace+"/"+pod.Name, nil)
 }
 
 // get returns "namespace/name" of the pod with addr, "" for none.

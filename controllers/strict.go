@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/go-logr/logr"
 
@@ -93,6 +94,9 @@ func denied(ev *eval.Evaluator, all []conntrack.Flow, isOwn map[netip.Addr]bool)
 	}
 	return flows, out, verdicts
 }
+
+// strictRetry is how soon a failed strict pass is tried again when no event brings a sync sooner.
+const strictRetry = 5 * time.Second
 
 // cutDenied runs strict mode after a sync that applied rep.Table. A failure does not fail the sync (the table
 // is in force; only the cut is missing): it is logged and counted, and the next sync tries again.

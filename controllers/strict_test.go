@@ -315,11 +315,43 @@ func TestStrictErrorsDoNotFailTheSync(t *testing.T) {
 			if ct.opens != ct.closes {
 				t.Errorf("opened %d, closed %d", ct.opens, ct.closes)
 			}
-			r = l.pass(true)
-			if !r.Plan.Empty() || r.StrictErr != nil || r.StrictCut != 1 || ct.has(stranger) {
+			// No event: the loop comes back by itself (a quiet cluster must not leave denied flows alive).
+			res, err := l.sync.Reconcile(l.ctx, reconcile.Request{})
+			if err != nil || len(l.reports) != 2 {
+				t.Fatalf("retry without an event: err %v, %d syncs in all", err, len(l.reports))
+			}
+			if r = l.reports[1]; !r.Plan.Empty() || r.StrictErr != nil || r.StrictCut != 1 || ct.has(stranger) {
 				t.Errorf("next sync: plan %+v, strict err %v, cut %d; want the pass retried", r.Plan, r.StrictErr, r.StrictCut)
 			}
+			if res.RequeueAfter != 0 {
+				t.Errorf("after a successful retry: requeue after %s, want none", res.RequeueAfter)
+			}
 		})
+	}
+}
+
+// TestStrictFailedPassRequeues: after a failed pass the loop asks to come back in strictRetry, not only at the
+// next event.
+func TestStrictFailedPassRequeues(t *testing.T) {
+	ct := &fakeConntrack{entries: []conntrack.Flow{ctFlow(tcp, strangerIP, 40001, webIP, 80)}, failFlows: 1}
+	l := newStrictLoop(t, strictCluster(), ct)
+	res, err := l.sync.Reconcile(l.ctx, reconcile.Request{})
+	if err != nil || len(l.reports) != 1 || l.reports[0].StrictErr == nil {
+		t.Fatalf("err %v, reports %+v", err, l.reports)
+	}
+	if res.RequeueAfter != strictRetry {
+		t.Errorf("requeue after %s, want %s", res.RequeueAfter, strictRetry)
+	}
+}
+
+// TestStrictWithClusterAudit: with --audit every chain lets its traffic through, so strict mode cuts nothing.
+func TestStrictWithClusterAudit(t *testing.T) {
+	stranger := ctFlow(tcp, strangerIP, 40001, webIP, 80)
+	ct := &fakeConntrack{entries: []conntrack.Flow{stranger}}
+	l := newStrictLoop(t, strictCluster(), ct)
+	l.sync.compile.Audit = true
+	if r := l.pass(false); r.Err != nil || r.StrictCut != 0 || !ct.has(stranger) || ct.dumps != 0 {
+		t.Errorf("audit + strict: err %v, cut %d, %d dumps; entries %v", r.Err, r.StrictCut, ct.dumps, ct.entries)
 	}
 }
 

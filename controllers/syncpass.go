@@ -26,12 +26,16 @@ func (s *NodeSync) sync(ctx context.Context, log logr.Logger, first time.Time, r
 	rep.Node, rep.Enforced = n, enforced(n)
 	plan, err := s.dp.Sync(desired)
 	if err != nil {
+		// The batch may have been committed even so (its acknowledgements were lost): the next sync may find
+		// nothing to apply, and must still cut what these rules deny.
+		s.strictPending = s.strict != nil
 		return errDataplane, fmt.Errorf("apply to table %s: %w", tableName, err)
 	}
 	rep.Plan, rep.Table = plan, desired
 	changed := s.applied == nil || !plan.Empty() || s.strictPending
 	s.succeeded(log, first, rep)
-	if s.strict != nil && changed {
+	// With the cluster in audit mode (--audit) every group chain lets its traffic through: nothing to cut.
+	if s.strict != nil && changed && !s.compile.Audit {
 		// After the table is in force: a flow the new rules deny cannot start again once its entry is gone.
 		s.cutDenied(log, rep)
 	}

@@ -79,9 +79,7 @@ func (f *policyFilter) filter(pols []*networkingv1.NetworkPolicy) ([]*networking
 
 func (f *policyFilter) report(p *networkingv1.NetworkPolicy, err error) {
 	note := "not enforced on node " + f.node + ": " + err.Error()
-	if len(note) > maxNoteBytes {
-		note = strings.ToValidUTF8(note[:maxNoteBytes-3], "") + "..."
-	}
+	note = cutNote(note)
 	f.recorder.Eventf(p, nil, corev1.EventTypeWarning, ReasonUnenforceable, actionEnforce, "%s", note)
 }
 
@@ -90,3 +88,12 @@ func compareRefs(a, b ir.PolicyRef) int {
 }
 
 func sortRefs(refs []ir.PolicyRef) { slices.SortFunc(refs, compareRefs) }
+
+// cutNote keeps an Event's note within what events.k8s.io/v1 accepts: the API server refuses a longer one and
+// the Event is lost.
+func cutNote(note string) string {
+	if len(note) <= maxNoteBytes {
+		return note
+	}
+	return strings.ToValidUTF8(note[:maxNoteBytes-3], "") + "..."
+}

@@ -22,7 +22,11 @@ func deleteRequest(f Flow) ([]byte, error) {
 	b := make([]byte, 0, 96) // what an IPv6 request needs
 	b = append(b, nfgenmsg(family)...)
 	b = appendTuple(b, ctaTupleOrig, wireTuple{src, dst, f.Proto, f.SrcPort, f.DstPort, f.icmp})
-	// Always sent, 0 included, so the lookup's zone is explicit rather than the kernel's default.
+	// Zone 0 is what the kernel looks in without the attribute; sent for it, CTA_ZONE makes a kernel built
+	// without conntrack zones refuse every delete (EOPNOTSUPP).
+	if f.zone == 0 {
+		return b, nil
+	}
 	return appendAttr(b, ctaZone, be16(f.zone)...), nil
 }
 

@@ -97,7 +97,7 @@ func TestDeleteRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// nfgenmsg; orig {ip {src, dst}, proto {num, sport, dport}}; zone. Lengths and types in host order, nests
+	// nfgenmsg; orig {ip {src, dst}, proto {num, sport, dport}}; zone when not 0. Lengths and types in host order, nests
 	// flagged, values big-endian.
 	want := []byte{unix.AF_INET, 0, 0, 0}
 	want = append(want, le(52, ctaTupleOrig|0x8000)...)
@@ -112,11 +112,18 @@ func TestDeleteRequest(t *testing.T) {
 	want = append(want, le(6, ctaProtoSrcPort)...)
 	want = append(want, 0x12, 0x34, 0, 0)
 	want = append(want, le(6, ctaProtoDstPort)...)
-	want = append(want, 0, 53, 0, 0)
-	want = append(want, le(6, ctaZone)...)
-	want = append(want, 0, 0, 0, 0)
+	want = append(want, 0, 53, 0, 0) // zone 0: no CTA_ZONE (a kernel without zones would refuse it)
 	if !bytes.Equal(b, want) {
 		t.Errorf("deleteRequest =\n%v\nwant\n%v", b, want)
+	}
+	f.zone = 7
+	if b, err = deleteRequest(f); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, le(6, ctaZone)...)
+	want = append(want, 0, 7, 0, 0)
+	if !bytes.Equal(b, want) {
+		t.Errorf("deleteRequest in zone 7 =\n%v\nwant\n%v", b, want)
 	}
 
 	for _, tc := range []struct {
