@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
+	cnpv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
+
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 )
 
@@ -17,6 +19,10 @@ type Cluster struct {
 	Namespaces []*corev1.Namespace
 	Pods       []*corev1.Pod
 	Policies   []*networkingv1.NetworkPolicy
+	// ClusterPolicies are the ClusterNetworkPolicies (policy.networking.k8s.io/v1beta1).
+	ClusterPolicies []*cnpv1beta1.ClusterNetworkPolicy
+	// Nodes give the addresses of ClusterNetworkPolicy nodes peers (status.addresses).
+	Nodes []*corev1.Node
 }
 
 // Node builds the IR of the node named node; node == "" treats every pod as local.
