@@ -10,6 +10,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kjson "sigs.k8s.io/json"
+	cnpv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
 // header is what a document is read for first, leniently, so that every later error can name the object.
@@ -29,15 +30,22 @@ type objectMeta struct {
 type kindRules struct {
 	kind       string
 	namespaced bool
+	// labelName: metadata.name is a DNS-1123 label (Namespace), not a subdomain.
+	labelName bool
 	// strictUnder is the field below which unknown keys are errors ("" for none; see decodeStrict).
 	strictUnder string
 }
 
 var (
-	namespaceRules = kindRules{kind: "Namespace"}
-	podRules       = kindRules{kind: "Pod", namespaced: true}
-	policyRules    = kindRules{kind: "NetworkPolicy", namespaced: true, strictUnder: "spec"}
+	namespaceRules     = kindRules{kind: "Namespace", labelName: true}
+	podRules           = kindRules{kind: "Pod", namespaced: true}
+	nodeRules          = kindRules{kind: "Node"}
+	policyRules        = kindRules{kind: "NetworkPolicy", namespaced: true, strictUnder: "spec"}
+	clusterPolicyRules = kindRules{kind: "ClusterNetworkPolicy", strictUnder: "spec"}
 )
+
+// supportedKinds ends the error about a kind the loader does not read.
+const supportedKinds = "expected Namespace, Pod, Node, NetworkPolicy, ClusterNetworkPolicy or List"
 
 // addDocument decodes one object (or a List of them) and records it. where names the document for errors
 // ("file: document 2" or "file: document 2: items[3]"); file names the file for duplicate reports; dup is a key the
@@ -77,11 +85,30 @@ func (l *loader) addDocument(where, file string, raw json.RawMessage, dup *dupli
 			return err
 		}
 		l.objs.Policies = append(l.objs.Policies, np)
+	case "v1/Node":
+		node := &corev1.Node{}
+		if err := l.decode(where, file, h, raw, dup, node, &node.ObjectMeta, nodeRules); err != nil {
+			return err
+		}
+		l.objs.Nodes = append(l.objs.Nodes, node)
+	case clusterPolicyV1beta1, clusterPolicyV1alpha2:
+		return l.addClusterPolicy(where, file, h, raw, dup)
 	default:
-		return fmt.Errorf("%s: kind %s (apiVersion %s): unsupported; expected Namespace, Pod, NetworkPolicy or List",
-			where, h.Kind, h.APIVersion)
+		return unsupportedKind(where, h)
 	}
 	return nil
+}
+
+// unsupportedKind words the error about a document of a kind (or a version of it) the loader does not read.
+func unsupportedKind(where string, h header) error {
+	want := map[string]string{
+		"Namespace": "v1", "Pod": "v1", "Node": "v1", "List": "v1", "NetworkPolicy": "networking.k8s.io/v1",
+		"ClusterNetworkPolicy": cnpv1beta1.GroupName + "/v1beta1 or /v1alpha2",
+	}[h.Kind]
+	if want != "" {
+		return fmt.Errorf("%s: kind %s (apiVersion %s): unsupported apiVersion; want %s", where, h.Kind, h.APIVersion, want)
+	}
+	return fmt.Errorf("%s: kind %s (apiVersion %s): unsupported; %s", where, h.Kind, h.APIVersion, supportedKinds)
 }
 
 // addList adds every item of a `v1 List`.

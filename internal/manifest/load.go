@@ -11,20 +11,35 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	cnpv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
+
+	"github.com/nftpolicy/nftpolicy/compiler/build"
 )
 
 // Objects are the objects read from a set of files.
 type Objects struct {
 	Namespaces []*corev1.Namespace
 	Pods       []*corev1.Pod
+	Nodes      []*corev1.Node
 	Policies   []*networkingv1.NetworkPolicy
+	// ClusterPolicies are ClusterNetworkPolicies, read from v1beta1 or v1alpha2 into the v1beta1 type.
+	ClusterPolicies []*cnpv1beta1.ClusterNetworkPolicy
 	// Sources maps "Kind name" (cluster-scoped) or "Kind namespace/name" to where the object was read,
 	// e.g. "pods.yaml: document 3", so later errors about an object can name its file.
 	Sources map[string]string
 }
 
 // Len is the number of objects.
-func (o *Objects) Len() int { return len(o.Namespaces) + len(o.Pods) + len(o.Policies) }
+func (o *Objects) Len() int {
+	return len(o.Namespaces) + len(o.Pods) + len(o.Nodes) + len(o.Policies) + len(o.ClusterPolicies)
+}
+
+// Cluster is the builder's input made of every object read: the one place that hands Objects to package build,
+// so that no kind is left behind.
+func (o *Objects) Cluster() build.Cluster {
+	return build.Cluster{Namespaces: o.Namespaces, Pods: o.Pods, Policies: o.Policies,
+		ClusterPolicies: o.ClusterPolicies, Nodes: o.Nodes}
+}
 
 // Source returns where the object named id ("Kind ns/name") was read, or "" when unknown.
 func (o *Objects) Source(id string) string { return o.Sources[id] }

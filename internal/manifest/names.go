@@ -22,7 +22,7 @@ func objectID(r kindRules, namespace, name string) string {
 }
 
 // checkIdentity checks metadata.name and metadata.namespace as the API server does: a name is a DNS-1123 label
-// (Namespace) or subdomain (Pod, NetworkPolicy), a namespace a DNS-1123 label. A name that no cluster can hold
+// (Namespace) or subdomain (the other kinds), a namespace a DNS-1123 label. A name that no cluster can hold
 // (`a,x/b`, one with a quote) would collide with another's group key or break the nft text.
 func checkIdentity(r kindRules, name, namespace string) error {
 	if name == "" {
@@ -37,7 +37,7 @@ func checkIdentity(r kindRules, name, namespace string) error {
 		}
 	}
 	check := validation.IsDNS1123Subdomain
-	if !r.namespaced {
+	if r.labelName {
 		check = validation.IsDNS1123Label
 	}
 	if msgs := check(name); len(msgs) > 0 {
