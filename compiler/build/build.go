@@ -27,10 +27,16 @@ type Cluster struct {
 
 // Node builds the IR of the node named node; node == "" treats every pod as local.
 //
-// Every policy is validated, in namespace/name order, and the first invalid one fails the build (a *FieldError),
+// Every policy is validated, NetworkPolicies in namespace/name order then ClusterNetworkPolicies in name order, and
+// the first invalid one fails the build (a *FieldError),
 // as does an unparsable address of an eligible pod: the caller never gets a partial IR.
 func Node(c Cluster, node string) (*ir.Node, error) {
-	pols, err := compilePolicies(c.Policies, selectorMemo{}, nil, nil)
+	memo := selectorMemo{}
+	pols, err := compilePolicies(c.Policies, memo, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	cnps, err := compileClusterPolicies(c.ClusterPolicies, memo, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -38,12 +44,15 @@ func Node(c Cluster, node string) (*ir.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return assemble(inv, pols, node), nil
+	if inv.nodes, err = newNodes(c.Nodes); err != nil {
+		return nil, err
+	}
+	return assemble(inv, pols, cnps, node), nil
 }
 
 // assemble groups the local pods and resolves their rules.
-func assemble(inv *inventory, pols []*compiled, node string) *ir.Node {
-	groups := groupPods(inv, pols)
+func assemble(inv *inventory, pols []*compiled, cnps []*compiledCluster, node string) *ir.Node {
+	groups := groupPods(inv, pols, cnps)
 	res := newResolver(inv)
 	out := &ir.Node{Name: node, Groups: make([]ir.Group, 0, len(groups))}
 	for _, g := range groups {

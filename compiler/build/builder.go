@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 )
@@ -30,6 +31,7 @@ const maxPatch = 512
 type Builder struct {
 	node string
 	pols map[*networkingv1.NetworkPolicy]*compiled
+	cnps map[*cnp.ClusterNetworkPolicy]*compiledCluster
 	memo selectorMemo
 	// pods are the eligible pods of the previous build, sorted by namespace and name; seen holds every pod object
 	// of it, with whether it was eligible and the build that last listed it.
@@ -69,6 +71,12 @@ func (b *Builder) node1(c Cluster) (*ir.Node, error) {
 		return nil, err
 	}
 	b.pols = next
+	nextCluster := make(map[*cnp.ClusterNetworkPolicy]*compiledCluster, len(c.ClusterPolicies))
+	cnps, err := compileClusterPolicies(c.ClusterPolicies, b.memo, b.cnps, nextCluster)
+	if err != nil {
+		return nil, err
+	}
+	b.cnps = nextCluster
 	if err := b.updatePods(c.Pods); err != nil {
 		return nil, err
 	}
@@ -76,7 +84,10 @@ func (b *Builder) node1(c Cluster) (*ir.Node, error) {
 	if err := inv.namespaces(c.Namespaces, pols); err != nil {
 		return nil, err
 	}
-	return assemble(inv, pols, b.node), nil
+	if inv.nodes, err = newNodes(c.Nodes); err != nil {
+		return nil, err
+	}
+	return assemble(inv, pols, cnps, b.node), nil
 }
 
 // updatePods brings b.pods and b.seen up to date with in: patched when few objects came or went, else rebuilt.

@@ -9,12 +9,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 )
 
 // TestBuilderAgreesWithNode drives one Builder through 400 random changes of a cluster — pods relabelled,
-// readdressed, finished, deleted, added (new names and reused ones), policies added, changed and deleted,
+// readdressed, finished, deleted, added (new names and reused ones), policies and ClusterNetworkPolicies added, changed and deleted,
 // finished, addressless or hostNetwork, namespaces relabelled and put in or out of audit mode, now and then every pod replaced at once (more than maxPatch), an invalid address and a
 // pod listed twice — and requires after each step exactly what Node builds from scratch, errors included.
 func TestBuilderAgreesWithNode(t *testing.T) {
@@ -57,9 +58,31 @@ func TestBuilderAgreesWithNode(t *testing.T) {
 	for range 12 {
 		c.Policies = append(c.Policies, newPolicy())
 	}
+	nextCNP := 0
+	newCluster := func() *cnp.ClusterNetworkPolicy {
+		nextCNP++
+		tier := []cnp.Tier{cnp.AdminTier, cnp.BaselineTier}[rng.IntN(2)]
+		action := []cnp.ClusterNetworkPolicyRuleAction{accept, deny, pass}[rng.IntN(3)]
+		name := fmt.Sprintf("cnp%d", nextCNP)
+		app := fmt.Sprintf("x%d", rng.IntN(4))
+		switch rng.IntN(3) {
+		case 0:
+			return clusterPolicy(name, tier, int32(rng.IntN(3)), subjectNS(match("team", nss[rng.IntN(4)])),
+				cIn(action, to(podPeer(match(), match("app", app))), cnamed("http")))
+		case 1:
+			return clusterPolicy(name, tier, int32(rng.IntN(3)), subjectPods(match(), match("app", app)),
+				cOut(action, to(nsPeer(match("team", nss[rng.IntN(4)]))), ctcp(8080)), cOut(deny, to(netPeer("10.0.0.0/16"))))
+		default:
+			return clusterPolicy(name, tier, int32(rng.IntN(3)), subjectNS(match()),
+				cOut(action, to(podPeer(match("team", nss[rng.IntN(4)]), match())), cnamed("http")))
+		}
+	}
+	for range 4 {
+		c.ClusterPolicies = append(c.ClusterPolicies, newCluster())
+	}
 
 	b := NewBuilder("n0")
-	failed := 0
+	failed, tiered := 0, 0
 	check := func(step int, what string) {
 		t.Helper()
 		want, werr := Node(c, "n0")
@@ -72,6 +95,13 @@ func TestBuilderAgreesWithNode(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("step %d (%s): the Builder's IR differs from Node's", step, what)
+		}
+		if want != nil {
+			for _, g := range want.Groups {
+				if len(g.Admin)+len(g.Baseline) > 0 {
+					tiered++
+				}
+			}
 		}
 	}
 	check(0, "start")
@@ -118,6 +148,21 @@ func TestBuilderAgreesWithNode(t *testing.T) {
 			if !slices.ContainsFunc(c.Pods, func(q *corev1.Pod) bool { return q.Namespace == p.Namespace && q.Name == p.Name }) {
 				c.Pods = append(c.Pods, p)
 			}
+		case k == 7 && rng.IntN(2) == 0:
+			what = "add, change or delete a ClusterNetworkPolicy"
+			j := rng.IntN(len(c.ClusterPolicies))
+			switch rng.IntN(3) {
+			case 0:
+				if len(c.ClusterPolicies) > 1 {
+					c.ClusterPolicies = slices.Delete(c.ClusterPolicies, j, j+1)
+				}
+			case 1:
+				p := newCluster()
+				p.Name = c.ClusterPolicies[j].Name
+				c.ClusterPolicies[j] = p
+			default:
+				c.ClusterPolicies = append(c.ClusterPolicies, newCluster())
+			}
 		case k == 7:
 			what = "add or delete a policy"
 			if j := rng.IntN(len(c.Policies)); rng.IntN(2) == 0 && len(c.Policies) > 1 {
@@ -163,6 +208,9 @@ func TestBuilderAgreesWithNode(t *testing.T) {
 			c.Pods = c.Pods[:len(c.Pods)-1]
 		}
 		check(step, what)
+	}
+	if tiered == 0 {
+		t.Error("no build had a group with ClusterNetworkPolicy rules")
 	}
 	if failed > 100 {
 		t.Errorf("%d builds failed: the steps should leave a valid cluster behind", failed)

@@ -29,6 +29,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 )
@@ -266,6 +267,8 @@ func (c Cluster) with(extra ...any) Cluster {
 	c.Namespaces = slices.Clone(c.Namespaces)
 	c.Pods = slices.Clone(c.Pods)
 	c.Policies = slices.Clone(c.Policies)
+	c.ClusterPolicies = slices.Clone(c.ClusterPolicies)
+	c.Nodes = slices.Clone(c.Nodes)
 	for _, o := range extra {
 		switch v := o.(type) {
 		case *corev1.Namespace:
@@ -274,6 +277,10 @@ func (c Cluster) with(extra ...any) Cluster {
 			c.Pods = append(c.Pods, v)
 		case *networkingv1.NetworkPolicy:
 			c.Policies = append(c.Policies, v)
+		case *cnp.ClusterNetworkPolicy:
+			c.ClusterPolicies = append(c.ClusterPolicies, v)
+		case *corev1.Node:
+			c.Nodes = append(c.Nodes, v)
 		default:
 			panic(fmt.Sprintf("unexpected object %T", o))
 		}
@@ -324,6 +331,26 @@ func render(n *ir.Node, c Cluster) string {
 				fmt.Fprintf(&b, " pairs=%s", strings.Join(ps, ","))
 			}
 			b.WriteByte('\n')
+		}
+		for _, t := range []struct {
+			tag   string
+			rules []ir.ClusterRule
+		}{{"A", g.Admin}, {"B", g.Baseline}} {
+			for _, r := range t.rules {
+				fmt.Fprintf(&b, "  %s %s p%d %s[%d] %s peers=%s ports=%s", t.tag, r.Policy, r.Priority, g.Direction,
+					r.Index, r.Action, renderPeers(r.Peers, name), renderPorts(ir.Rule{AllPorts: r.AllPorts, Ports: r.Ports}))
+				if len(r.AddrPorts) > 0 {
+					var ps []string
+					for _, ap := range r.AddrPorts {
+						ps = append(ps, name(ap.Addr)+"@"+portString(ap.Port))
+					}
+					fmt.Fprintf(&b, " pairs=%s", strings.Join(ps, ","))
+				}
+				if len(r.Unenforced) > 0 {
+					fmt.Fprintf(&b, " unenforced=%s", strings.Join(r.Unenforced, ","))
+				}
+				b.WriteByte('\n')
+			}
 		}
 	}
 	return b.String()

@@ -76,6 +76,7 @@ type inventory struct {
 	nsNames  []string // sorted
 	nsLabels map[string]labels.Set
 	audit    map[string]bool // namespaces annotated ir.AuditAnnotation: "true"
+	nodes    []nodeInfo      // sorted by name
 }
 
 func newInventory(c Cluster, pols []*compiled, node string) (*inventory, error) {

@@ -28,6 +28,8 @@ type resolver struct {
 	addrs    map[string][]netip.Addr
 	named    map[portName][]podPort // every eligible pod's named ports; built on first use
 	resolved map[*compiled]*[2][]resolvedRule
+	// resolvedCluster is the same for ClusterNetworkPolicies.
+	resolvedCluster map[*compiledCluster]*[2][]resolvedRule
 }
 
 type podPort struct {
@@ -43,6 +45,8 @@ func newResolver(inv *inventory) *resolver {
 		peerPods: map[string][]int32{},
 		addrs:    map[string][]netip.Addr{},
 		resolved: map[*compiled]*[2][]resolvedRule{},
+
+		resolvedCluster: map[*compiledCluster]*[2][]resolvedRule{},
 	}
 }
 

@@ -6,8 +6,10 @@ import (
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 )
 
-// FieldError is an invalid field of one NetworkPolicy.
+// FieldError is an invalid field of one NetworkPolicy or ClusterNetworkPolicy.
 type FieldError struct {
+	// Kind is the object's kind; empty means NetworkPolicy.
+	Kind   string
 	Policy ir.PolicyRef
 	// Field is the path of the field, e.g. spec.ingress[0].from[1].ipBlock.cidr.
 	Field string
@@ -18,7 +20,11 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
-	s := "NetworkPolicy " + e.Policy.String() + ": " + e.Field + ": " + e.Detail
+	kind := e.Kind
+	if kind == "" {
+		kind = "NetworkPolicy"
+	}
+	s := kind + " " + e.Policy.String() + ": " + e.Field + ": " + e.Detail
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}

@@ -33,7 +33,7 @@ func TestValidate(t *testing.T) {
 				portRange(udp, 1, 65535), protoOnly(sctp))), "", false},
 		{"nil", nil, "NetworkPolicy is nil", false},
 		{"no name", policy("x", ""), "NetworkPolicy x/: metadata.name: required", false},
-		{"no namespace", policy("", "p"), "NetworkPolicy /p: metadata.namespace: required", false},
+		{"no namespace", policy("", "p"), "NetworkPolicy p: metadata.namespace: required", false},
 		{"podSelector operator", policy("x", "p", podSelector(exprs(expr("a", "Near", "b")))),
 			"NetworkPolicy x/p: spec.podSelector.matchExpressions[0]: invalid requirement: ", true},
 		{"podSelector In without values", policy("x", "p", podSelector(exprs(expr("a", metav1.LabelSelectorOpExists),

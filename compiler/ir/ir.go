@@ -145,10 +145,15 @@ func (r *ClusterRule) Ref(d Direction) string {
 // AuditAnnotation on a Namespace, set to "true", puts the policies of its pods in audit mode.
 const AuditAnnotation = "nftpolicy.dev/audit"
 
-// PolicyRef names a NetworkPolicy.
+// PolicyRef names a NetworkPolicy, or a ClusterNetworkPolicy when Namespace is empty.
 type PolicyRef struct{ Namespace, Name string }
 
-func (p PolicyRef) String() string { return p.Namespace + "/" + p.Name }
+func (p PolicyRef) String() string {
+	if p.Namespace == "" {
+		return p.Name
+	}
+	return p.Namespace + "/" + p.Name
+}
 
 // PodRef names a Pod.
 type PodRef struct{ Namespace, Name string }
