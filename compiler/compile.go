@@ -38,8 +38,9 @@ func CompileWith(n *ir.Node, o Options) *nft.Table {
 	claimed := map[string]bool{} // map name + address already dispatched
 	for i := range n.Groups {
 		g := &n.Groups[i]
-		chain, sets := compileGroup(g, o)
-		t.Chains = append(t.Chains, chain)
+		chains, sets := compileGroup(g, o)
+		chain := chains[0]
+		t.Chains = append(t.Chains, chains...)
 		t.Sets = append(t.Sets, sets...)
 		for _, m := range g.Members {
 			for _, ip := range m.IPs {

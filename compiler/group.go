@@ -25,19 +25,37 @@ func newPeers() *peers {
 	return &peers{addrs: map[netip.Addr]struct{}{}, addrPorts: map[nft.Element]struct{}{}}
 }
 
-// compileGroup returns the chain of a group and the non-empty sets it looks up.
-func compileGroup(g *ir.Group, o Options) (*nft.Chain, []*nft.Set) {
+// compileGroup returns the chains of a group, its own chain (the dispatch maps' target) first, and the
+// non-empty sets they look up. A group without ClusterNetworkPolicy rules is one chain: the NetworkPolicy
+// lookups, then log and drop; one with them is laid out tier by tier (compileTiers).
+func compileGroup(g *ir.Group, o Options) ([]*nft.Chain, []*nft.Set) {
+	if len(g.Admin) == 0 && len(g.Baseline) == 0 {
+		chain := &nft.Chain{Name: GroupChainName(g)}
+		sets := appendNetworkPolicy(chain, g, o)
+		return []*nft.Chain{chain}, sets
+	}
+	return compileTiers(g, o)
+}
+
+// allowVerdict is what a group's chain does with a packet its direction allows.
+func allowVerdict(d ir.Direction) nft.Verdict {
+	if d == ir.Egress {
+		// Egress is checked first; a pass returns so the destination's ingress is checked next.
+		return nft.Verdict{Kind: nft.Return}
+	}
+	return nft.Verdict{Kind: nft.Accept}
+}
+
+// appendNetworkPolicy appends the NetworkPolicy part of a group to chain ch: the lookups of what the rules
+// allow, then log and a counted drop (or, in audit mode, a counted pass). It returns the sets looked up. The
+// log prefix is the group's chain name even when ch is another chain: the agent maps prefixes to groups.
+func appendNetworkPolicy(ch *nft.Chain, g *ir.Group, o Options) []*nft.Set {
 	v4, v6 := newPeers(), newPeers()
 	for i := range g.Rules {
 		addRule(&g.Rules[i], v4, v6)
 	}
 	name := GroupChainName(g)
-	verdict := nft.Verdict{Kind: nft.Accept}
-	if g.Direction == ir.Egress {
-		// Egress is checked first; a pass returns so the destination's ingress is checked next.
-		verdict = nft.Verdict{Kind: nft.Return}
-	}
-	chain := &nft.Chain{Name: name}
+	verdict := allowVerdict(g.Direction)
 	var sets []*nft.Set
 	for _, fam := range []struct {
 		suffix string
@@ -49,19 +67,14 @@ func compileGroup(g *ir.Group, o Options) (*nft.Chain, []*nft.Set) {
 		{"-v6", v6, nft.IPv6Addr, peerField(g.Direction, false)},
 	} {
 		for _, s := range fam.p.sets(name+fam.suffix, fam.addr) {
-			fields := []nft.Field{fam.field}
-			if len(s.Key) == 3 {
-				fields = append(fields, nft.L4Proto, nft.THDport)
-			}
-			chain.Rules = append(chain.Rules, nft.Rule{Match: nft.Lookup, Fields: fields, Set: s.Name,
+			ch.Rules = append(ch.Rules, nft.Rule{Match: nft.Lookup, Fields: lookupFields(s, fam.field), Set: s.Name,
 				Counter: o.Counters, Verdict: verdict})
 			sets = append(sets, s)
 		}
 	}
 	if o.Log.Group != 0 {
 		// The prefix names the chain: the agent knows which policies isolate its pods.
-		chain.Rules = append(chain.Rules, nft.Rule{Match: nft.Always,
-			Log: &nft.Log{Group: o.Log.Group, Prefix: name, Rate: o.Log.Rate, Burst: o.Log.Burst}})
+		ch.Rules = append(ch.Rules, logRule(name, o))
 	}
 	audit := g.Audit || o.Audit
 	end := nft.Verdict{Kind: nft.Drop}
@@ -70,10 +83,25 @@ func compileGroup(g *ir.Group, o Options) (*nft.Chain, []*nft.Set) {
 		// would be.
 		end = verdict
 	}
-	chain.Rules = append(chain.Rules, nft.Rule{
+	ch.Rules = append(ch.Rules, nft.Rule{
 		Match: nft.Always, Counter: o.Counters, Verdict: end, Comment: groupComment(g, audit),
 	})
-	return chain, sets
+	return sets
+}
+
+// lookupFields is the key a lookup of set s builds from the packet: the peer address, and for the ported
+// shapes (address . protocol . port) the protocol and destination port.
+func lookupFields(s *nft.Set, peer nft.Field) []nft.Field {
+	if len(s.Key) == 3 {
+		return []nft.Field{peer, nft.L4Proto, nft.THDport}
+	}
+	return []nft.Field{peer}
+}
+
+// logRule sends a packet to NFLOG with prefix, rate-limited as o says.
+func logRule(prefix string, o Options) nft.Rule {
+	return nft.Rule{Match: nft.Always,
+		Log: &nft.Log{Group: o.Log.Group, Prefix: prefix, Rate: o.Log.Rate, Burst: o.Log.Burst}}
 }
 
 // peerField is the address that identifies the peer: the source for ingress, the destination for egress.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
@@ -24,27 +25,97 @@ func GroupChainName(g *ir.Group) string {
 	return prefix + hex.EncodeToString(sum[:8])
 }
 
-// groupComment names the group's policies for humans within the kernel's comment limit: every name that fits,
-// in order, then "+N more" for the ones left out (room for that suffix is always kept). When not one name fits
-// whole, the first is cut with "…".
-func groupComment(g *ir.Group, audit bool) string {
-	var b strings.Builder
-	if audit {
-		b.WriteString("audit ")
+// TierDenyChainName is the chain a group's Deny lookups of tier t go to: the group's chain name and "-ad"
+// (Admin) or "-bd" (Baseline). It logs with its own name as prefix and counts the drop, so the agent maps a log
+// prefix or a counter back to the group and tier with it.
+func TierDenyChainName(g *ir.Group, t ir.Tier) string {
+	if t == ir.Baseline {
+		return GroupChainName(g) + "-bd"
 	}
-	b.WriteString(g.Direction.String())
-	reserve := len(moreText(len(g.Policies)))
+	return GroupChainName(g) + "-ad"
+}
+
+// AdminPassChainName is the chain holding what follows a group's Admin tier (its NetworkPolicy part, or its
+// Baseline tier and the default allow) when an Admin Pass must skip the rest of the Admin lookups; see
+// compileTiers. It exists only then.
+func AdminPassChainName(g *ir.Group) string { return GroupChainName(g) + "-pass" }
+
+// tierSetPrefix starts the names of a tier's sets: the group's chain name, "-adm" or "-bas", and the action
+// ("-deny", "-accept", "-pass"); the family and shape follow ("-v4-np"), 37 bytes in all.
+func tierSetPrefix(g *ir.Group, t ir.Tier, a ir.Action) string {
+	tier := "-adm-"
+	if t == ir.Baseline {
+		tier = "-bas-"
+	}
+	return GroupChainName(g) + tier + strings.ToLower(a.String())
+}
+
+// groupComment names the group's policies for humans within the kernel's comment limit (namesComment).
+func groupComment(g *ir.Group, audit bool) string {
+	head := g.Direction.String()
+	if audit {
+		head = "audit " + head
+	}
+	names := make([]string, len(g.Policies))
+	for i, p := range g.Policies {
+		names[i] = p.String()
+	}
+	return namesComment(head, names)
+}
+
+// tierDenyComment names the ClusterNetworkPolicies with Deny rules in tier t of a group, in precedence order:
+// "egress Admin deny NAME…", "audit " first when the drop is audited.
+func tierDenyComment(g *ir.Group, t ir.Tier, audit bool) string {
+	head := g.Direction.String() + " " + t.String() + " deny"
+	if audit {
+		head = "audit " + head
+	}
+	return namesComment(head, clusterPolicyNames(tierRules(g, t), ir.Deny))
+}
+
+// defaultAllowComment names the ClusterNetworkPolicies of a group that no NetworkPolicy isolates, Admin tier
+// first: what none of their rules decides is allowed.
+func defaultAllowComment(g *ir.Group) string {
+	names := clusterPolicyNames(g.Admin)
+	for _, n := range clusterPolicyNames(g.Baseline) {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return namesComment(g.Direction.String()+" default allow", names)
+}
+
+// clusterPolicyNames lists the policies of rules, each once, in rule order; with only, just those with a rule
+// of one of those actions.
+func clusterPolicyNames(rules []ir.ClusterRule, only ...ir.Action) []string {
+	var out []string
+	for _, r := range rules {
+		if (len(only) > 0 && !slices.Contains(only, r.Action)) || slices.Contains(out, r.Policy) {
+			continue
+		}
+		out = append(out, r.Policy)
+	}
+	return out
+}
+
+// namesComment writes head and then every name that fits the kernel's comment limit, in order, then "+N more"
+// for the ones left out (room for that suffix is always kept). When not one name fits whole, the first is cut
+// with "…".
+func namesComment(head string, names []string) string {
+	var b strings.Builder
+	b.WriteString(head)
+	reserve := len(moreText(len(names)))
 	skipped := 0
-	for _, p := range g.Policies {
-		if n := p.String(); b.Len()+1+len(n)+reserve <= maxComment {
+	for _, n := range names {
+		if b.Len()+1+len(n)+reserve <= maxComment {
 			b.WriteString(" " + n)
 		} else {
 			skipped++
 		}
 	}
-	if skipped > 0 && skipped == len(g.Policies) {
+	if skipped > 0 && skipped == len(names) {
 		room := maxComment - b.Len() - 1 - reserve - len("…")
-		b.WriteString(" " + g.Policies[0].String()[:room] + "…")
+		b.WriteString(" " + names[0][:room] + "…")
 		skipped--
 	}
 	b.WriteString(moreText(skipped))
