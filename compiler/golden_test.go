@@ -35,12 +35,23 @@ const (
 	maxChainRules = 9   // per-pod chains: at most 4 lookups per address family and the final drop
 )
 
+// Bounds of the chains of groups with ClusterNetworkPolicy tiers: per tier and action at most 4 set shapes in
+// 2 families, Admin Pass conflicts at most the 2 ported shapes in 2 families, the NetworkPolicy lookups as
+// above, and at most 3 other rules (log, the final verdict, the goto to the Admin Pass chain).
+const (
+	maxTierActionLookups = 8
+	maxPassLookups       = 4
+	maxNPLookups         = 8
+	maxOtherRules        = 3
+)
+
 // goldenCase is one directory of testdata/.
 type goldenCase struct {
 	name string
 	dir  string
 	node string // "" = every pod is local
 	objs *manifest.Objects
+	opts compiler.Options
 }
 
 // goldenCases loads every case; a directory without input.yaml is an error, not a silent skip.
@@ -70,6 +81,19 @@ func goldenCases(t *testing.T) []goldenCase {
 		} else if !os.IsNotExist(err) {
 			t.Fatal(err)
 		}
+		c.opts = compiler.DefaultOptions
+		if b, err := os.ReadFile(filepath.Join(dir, "options")); err == nil {
+			for _, word := range strings.Fields(string(b)) {
+				switch word {
+				case "audit":
+					c.opts.Audit = true
+				default:
+					t.Fatalf("case %s: options file: unknown option %q (known: audit)", c.name, word)
+				}
+			}
+		} else if !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
 		out = append(out, c)
 	}
 	if len(out) == 0 {
@@ -78,20 +102,23 @@ func goldenCases(t *testing.T) []goldenCase {
 	return out
 }
 
-// compile runs the whole pipeline on objs: builder, compiler.
-func compile(t *testing.T, objs *manifest.Objects, node string) *nft.Table {
+// compile runs the whole pipeline on the case's objects (or objs, when not nil): builder, compiler.
+func (c *goldenCase) compile(t *testing.T, objs *manifest.Objects) *nft.Table {
 	t.Helper()
-	n, err := build.Node(build.Cluster{Namespaces: objs.Namespaces, Pods: objs.Pods, Policies: objs.Policies}, node)
+	if objs == nil {
+		objs = c.objs
+	}
+	n, err := build.Node(objs.Cluster(), c.node)
 	if err != nil {
 		t.Fatalf("build.Node: %v", err)
 	}
-	return compiler.Compile(n)
+	return compiler.CompileWith(n, c.opts)
 }
 
 func TestGolden(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			got := compile(t, c.objs, c.node).Text()
+			got := c.compile(t, nil).Text()
 			path := filepath.Join(c.dir, "want.nft")
 			if *update {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
@@ -114,11 +141,11 @@ func TestGolden(t *testing.T) {
 func TestGoldenDeterministic(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			ref := compile(t, c.objs, c.node).Text()
+			ref := c.compile(t, nil).Text()
 			for seed := uint64(1); seed <= 8; seed++ {
 				r := mrand.New(mrand.NewPCG(seed, 0x6e667470))
 				objs := shuffleObjects(r, c.objs)
-				if got := compile(t, objs, c.node).Text(); got != ref {
+				if got := c.compile(t, objs).Text(); got != ref {
 					t.Fatalf("seed %d: output depends on object order (-first +shuffled):\n%s", seed, lineDiff(ref, got))
 				}
 			}
@@ -127,8 +154,9 @@ func TestGoldenDeterministic(t *testing.T) {
 }
 
 // shuffleObjects returns a deep copy of objs with the objects and every list whose order carries no meaning
-// shuffled: rules (their union is what counts), peers, ports, excepts, policyTypes, match expressions and pod
-// addresses.
+// shuffled: NetworkPolicy rules (their union is what counts), peers, ports, excepts, policyTypes, match
+// expressions and pod addresses; ClusterNetworkPolicy peers, networks and protocols (not their rules, whose
+// order is precedence); node addresses.
 func shuffleObjects(r *mrand.Rand, objs *manifest.Objects) *manifest.Objects {
 	out := &manifest.Objects{}
 	for _, ns := range objs.Namespaces {
@@ -171,9 +199,31 @@ func shuffleObjects(r *mrand.Rand, objs *manifest.Objects) *manifest.Objects {
 		}
 		out.Policies = append(out.Policies, p)
 	}
+	for _, n := range objs.Nodes {
+		n = n.DeepCopy()
+		n.Status.Addresses = shuffled(r, n.Status.Addresses)
+		out.Nodes = append(out.Nodes, n)
+	}
+	for _, p := range objs.ClusterPolicies {
+		p = p.DeepCopy()
+		for i := range p.Spec.Ingress {
+			p.Spec.Ingress[i].From = shuffled(r, p.Spec.Ingress[i].From)
+			p.Spec.Ingress[i].Protocols = shuffled(r, p.Spec.Ingress[i].Protocols)
+		}
+		for i := range p.Spec.Egress {
+			p.Spec.Egress[i].To = shuffled(r, p.Spec.Egress[i].To)
+			for j := range p.Spec.Egress[i].To {
+				p.Spec.Egress[i].To[j].Networks = shuffled(r, p.Spec.Egress[i].To[j].Networks)
+			}
+			p.Spec.Egress[i].Protocols = shuffled(r, p.Spec.Egress[i].Protocols)
+		}
+		out.ClusterPolicies = append(out.ClusterPolicies, p)
+	}
 	out.Namespaces = shuffled(r, out.Namespaces)
 	out.Pods = shuffled(r, out.Pods)
+	out.Nodes = shuffled(r, out.Nodes)
 	out.Policies = shuffled(r, out.Policies)
+	out.ClusterPolicies = shuffled(r, out.ClusterPolicies)
 	return out
 }
 
@@ -192,7 +242,7 @@ func shuffled[T any](r *mrand.Rand, in []T) []T {
 func TestGoldenShape(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			tab := compile(t, c.objs, c.node)
+			tab := c.compile(t, nil)
 			checkShape(t, tab)
 		})
 	}
@@ -219,8 +269,8 @@ func checkShape(t *testing.T, tab *nft.Table) {
 			t.Errorf("chain %s: defined twice", ch.Name)
 		}
 		chains[ch.Name] = true
-		if ch.Name != compiler.ForwardChain && len(ch.Rules) > maxChainRules {
-			t.Errorf("chain %s: %d rules, more than %d", ch.Name, len(ch.Rules), maxChainRules)
+		if ch.Name != compiler.ForwardChain {
+			checkChainBounds(t, ch)
 		}
 		for i, r := range ch.Rules {
 			if len(r.Comment) > maxCommentLen {
@@ -236,6 +286,46 @@ func checkShape(t *testing.T, tab *nft.Table) {
 			if s.Map && (e.Verdict.Kind == nft.Jump || e.Verdict.Kind == nft.Goto) && !chains[e.Verdict.Chain] {
 				t.Errorf("map %s: element %s jumps to undefined chain", s.Name, nft.ElementText(s, e))
 			}
+		}
+	}
+}
+
+// checkChainBounds checks that a group's chain has no more rules than its tiers allow: per-packet work does not
+// grow with pods or policies. A chain without tier lookups is held to maxChainRules.
+func checkChainBounds(t *testing.T, ch *nft.Chain) {
+	t.Helper()
+	counts := map[string]int{}
+	tiered := false
+	for _, r := range ch.Rules {
+		kind := "other"
+		if r.Match == nft.Lookup {
+			kind = "np"
+			for _, k := range []string{"-adm-deny-", "-adm-accept-", "-adm-pass-", "-bas-deny-", "-bas-accept-"} {
+				if strings.Contains(r.Set, k) {
+					kind, tiered = k, true
+				}
+			}
+		}
+		counts[kind]++
+	}
+	if !tiered {
+		if len(ch.Rules) > maxChainRules {
+			t.Errorf("chain %s: %d rules, more than %d", ch.Name, len(ch.Rules), maxChainRules)
+		}
+		return
+	}
+	for kind, n := range counts {
+		limit := maxTierActionLookups
+		switch kind {
+		case "-adm-pass-":
+			limit = maxPassLookups
+		case "np":
+			limit = maxNPLookups
+		case "other":
+			limit = maxOtherRules
+		}
+		if n > limit {
+			t.Errorf("chain %s: %d rules of kind %s, more than %d", ch.Name, n, kind, limit)
 		}
 	}
 }

@@ -19,7 +19,7 @@ import (
 // packet is looked up in both, so the ported lookups come first: where a ported point is painted Accept or Deny,
 // that lookup decides. Where it is painted Pass, its address may still be painted Accept or Deny in the portless
 // space (`Pass tcp/80 to X; Deny X` paints X Deny there), and the packet must not reach that lookup: those points
-// are the tier's "pass conflicts", emitted as sets of their own that skip the rest of the tier (conflicts).
+// are the tier's "pass conflicts", emitted as sets of their own that skip the rest of the tier (shadowed).
 
 // actions indexes painted ranges by ir.Action (Accept, Deny, Pass).
 type actions [3][]addrRange
@@ -163,24 +163,57 @@ func (a *actions) equal(b *actions) bool {
 	return true
 }
 
-// conflicts returns the pass conflicts: the ported points painted Pass whose address the portless space paints
-// Accept or Deny.
-func (p *painting) conflicts() []portSlice {
-	decided := unionRanges(p.portless[ir.Accept], p.portless[ir.Deny])
-	var out []portSlice
+// boxes returns the ported points painted a.
+func (p *painting) boxes(a ir.Action) []rangePort {
+	return sliceBoxes(p.ported, a)
+}
+
+// shadowed returns the ported points painted one of the actions of what whose address the portless space
+// paints one of the actions of under. A TCP, UDP or SCTP packet at such a point must be decided by a ported
+// lookup, or it would fall to the portless lookup of its address. shadowed(Pass; Accept, Deny) are the tier's
+// "pass conflicts".
+func (p *painting) shadowed(what, under []ir.Action) []rangePort {
+	var decided []addrRange
+	for _, a := range under {
+		decided = unionRanges(decided, p.portless[a])
+	}
+	var out []rangePort
 	for _, s := range p.ported {
-		if c := intersectRanges(s.by[ir.Pass], decided); len(c) > 0 {
-			out = append(out, portSlice{proto: s.proto, first: s.first, last: s.last, by: actions{ir.Pass: c}})
+		var points []addrRange
+		for _, a := range what {
+			points = unionRanges(points, s.by[a])
+		}
+		for _, r := range intersectRanges(points, decided) {
+			out = append(out, rangePort{r, s.proto, s.first, s.last})
 		}
 	}
 	return out
 }
 
-// regions returns the points of action a as the peers of the four set shapes.
-func (p *painting) regions(a ir.Action) *peers {
+func sliceBoxes(list []portSlice, a ir.Action) []rangePort {
+	var out []rangePort
+	for _, s := range list {
+		for _, r := range s.by[a] {
+			out = append(out, rangePort{r, s.proto, s.first, s.last})
+		}
+	}
+	return out
+}
+
+// shapes sorts the points of one action into the four set shapes: ported boxes are first brought to their
+// canonical, merged form (rangePortElements), so that a box cut by another action's port does not stay cut
+// where that action is absent; then a single address with a single port is an exact element, the rest
+// intervals. Portless ranges (canonical already) go to the exact or interval address set likewise.
+func shapes(ported []rangePort, portless []addrRange) *peers {
 	out := newPeers()
-	addSlices(out, p.ported, a)
-	for _, r := range p.portless[a] {
+	for _, e := range rangePortElements(ported) {
+		if e.Addr == e.AddrLast && e.Port == e.PortLast {
+			out.addrPorts[e] = struct{}{}
+		} else {
+			out.rangePorts = append(out.rangePorts, rangePort{addrRange{e.Addr, e.AddrLast}, e.Proto, e.Port, e.PortLast})
+		}
+	}
+	for _, r := range portless {
 		if r.first == r.last {
 			out.addrs[r.first] = struct{}{}
 		} else {
@@ -188,15 +221,6 @@ func (p *painting) regions(a ir.Action) *peers {
 		}
 	}
 	return out
-}
-
-// addSlices adds the ported points that list paints a to out.
-func addSlices(out *peers, list []portSlice, a ir.Action) {
-	for _, s := range list {
-		for _, r := range s.by[a] {
-			out.addPort(r, ir.Port{Protocol: ir.Protocol(s.proto), First: s.first, Last: s.last})
-		}
-	}
 }
 
 // String renders the painting for tests and debugging: one line per slice, then the portless axis.

@@ -10,10 +10,12 @@ import (
 // as in a group without tiers (lookups, log, drop); otherwise the Baseline lookups and a counted allow. Deny
 // lookups go to a small chain per tier (TierDenyChainName) that logs under its own name and counts the drop.
 //
-// An Admin Pass whose points must skip the Admin portless lookups (painting's pass conflicts) needs somewhere to
-// go: when the rest of the chain is only the default allow it is folded into the Admin Accept points; otherwise
-// the rest moves to a chain of its own (AdminPassChainName) that the pass lookups and the end of the Admin
-// lookups both go to. A Baseline Pass ends in the default allow, so Baseline conflicts always fold.
+// A tier followed by nothing but the default allow (Baseline always; Admin when NetworkPolicy does not isolate
+// the members and no Baseline rule selects them) is "folded": Accept, Pass and no match all end in the same
+// allow, so only its Deny points and the ported points a portless Deny would otherwise catch get lookups. In an
+// Admin tier followed by more, an Admin Pass whose points must skip the Admin portless lookups (painting's pass
+// conflicts) needs somewhere to go: the rest of the group moves to a chain of its own (AdminPassChainName) that
+// the pass lookups and the end of the Admin lookups both go to. Without pass conflicts it stays in the chain.
 func compileTiers(g *ir.Group, o Options) ([]*nft.Chain, []*nft.Set) {
 	chain := &nft.Chain{Name: GroupChainName(g)}
 	chains := []*nft.Chain{chain}
@@ -75,10 +77,10 @@ func tierRules(g *ir.Group, t ir.Tier) []ir.ClusterRule {
 	return g.Admin
 }
 
-// compileTier paints tier t of g in both families and emits the Deny and Accept points as sets: Deny lookups
-// go to the tier's deny chain, Accept lookups end in the group's allow verdict, counted. With fold, the pass
-// conflicts join the Accept points (the tier is followed by the default allow alone); otherwise they get
-// lookups of their own that go to AdminPassChainName.
+// compileTier paints tier t of g in both families and emits the points as sets: Deny lookups go to the tier's
+// deny chain, Accept lookups end in the group's allow verdict, counted, and pass-conflict lookups go to
+// AdminPassChainName. With fold (see compileTiers), the Accept sets hold only the Accept and Pass points a
+// portless Deny would otherwise catch, and there are no pass-conflict lookups.
 func compileTier(g *ir.Group, t ir.Tier, o Options, fold bool) *tierPart {
 	part := &tierPart{}
 	rules := tierRules(g, t)
@@ -93,13 +95,21 @@ func compileTier(g *ir.Group, t ir.Tier, o Options, fold bool) *tierPart {
 			suffix, addr = "-v4", nft.IPv4Addr
 		}
 		paint := paintTier(rules, v4)
-		accept, pass := paint.regions(ir.Accept), newPeers()
+		accept, acceptPortless := paint.boxes(ir.Accept), paint.portless[ir.Accept]
+		var pass []rangePort
 		if fold {
-			addSlices(accept, paint.conflicts(), ir.Pass)
+			// Accept, Pass and no match all end in the default allow: only what a portless Deny would
+			// otherwise catch needs an Accept lookup.
+			accept = paint.shadowed([]ir.Action{ir.Accept, ir.Pass}, []ir.Action{ir.Deny})
+			acceptPortless = nil
 		} else {
-			addSlices(pass, paint.conflicts(), ir.Pass)
+			pass = paint.shadowed([]ir.Action{ir.Pass}, []ir.Action{ir.Accept, ir.Deny})
 		}
-		for a, p := range []*peers{ir.Accept: accept, ir.Deny: paint.regions(ir.Deny), ir.Pass: pass} {
+		for a, p := range []*peers{
+			ir.Accept: shapes(accept, acceptPortless),
+			ir.Deny:   shapes(paint.boxes(ir.Deny), paint.portless[ir.Deny]),
+			ir.Pass:   shapes(pass, nil),
+		} {
 			sets[f][a] = p.sets(tierSetPrefix(g, t, ir.Action(a))+suffix, addr)
 			part.sets = append(part.sets, sets[f][a]...)
 		}
