@@ -8,6 +8,10 @@
 //   - one regular chain per group of pods isolated by the same policies, holding at most four set lookups per
 //     address family — exact peers, peer CIDRs, exact peer.protocol.port, and ranges of those — so per-packet
 //     work does not grow with the number of pods or policies;
+//   - for a group with ClusterNetworkPolicy rules, the Admin tier's lookups before the NetworkPolicy part and
+//     the Baseline tier's after it (only where NetworkPolicy does not isolate): each tier's ordered rules are
+//     painted first-match at compile time (paint.go) into disjoint Deny and Accept points, emitted as the
+//     same four set shapes per action, so the lookups of a tier are bounded too (tiers.go);
 //   - chain and set names derived from the group's key (its policies), so a peer IP change is a set-element
 //     update, not a new chain.
 //
