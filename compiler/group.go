@@ -13,6 +13,8 @@ type peers struct {
 	ranges     []addrRange              // address ranges, every port
 	addrPorts  map[nft.Element]struct{} // exact address . protocol . single port
 	rangePorts []rangePort              // address range . protocol . port range
+	// disjoint says rangePorts are already the non-overlapping elements of the -np set (painted tiers).
+	disjoint bool
 }
 
 type rangePort struct {
@@ -193,6 +195,14 @@ func (p *peers) sets(prefix string, addr nft.KeyType) []*nft.Set {
 	}
 	add(exactPorts)
 
-	add(&nft.Set{Name: prefix + "-np", Key: concat, Interval: true, Elements: rangePortElements(p.rangePorts)})
+	var rangeElems []nft.Element
+	if p.disjoint {
+		for _, r := range p.rangePorts {
+			rangeElems = append(rangeElems, nft.Element{Addr: r.addrs.first, AddrLast: r.addrs.last, Proto: r.proto, Port: r.first, PortLast: r.last})
+		}
+	} else {
+		rangeElems = rangePortElements(p.rangePorts)
+	}
+	add(&nft.Set{Name: prefix + "-np", Key: concat, Interval: true, Elements: rangeElems})
 	return out
 }

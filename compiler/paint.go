@@ -206,6 +206,7 @@ func sliceBoxes(list []portSlice, a ir.Action) []rangePort {
 // intervals. Portless ranges (canonical already) go to the exact or interval address set likewise.
 func shapes(ported []rangePort, portless []addrRange) *peers {
 	out := newPeers()
+	out.disjoint = true
 	for _, e := range rangePortElements(ported) {
 		if e.Addr == e.AddrLast && e.Port == e.PortLast {
 			out.addrPorts[e] = struct{}{}

@@ -26,8 +26,8 @@ func rangePortElements(entries []rangePort) []nft.Element {
 	slices.Sort(protos)
 	var out []nft.Element
 	for _, proto := range protos {
-		byPort, byAddr := portAxisElements(proto, byProto[proto]), addrAxisElements(proto, byProto[proto])
-		if len(byAddr) < len(byPort) {
+		byPort := portAxisElements(proto, byProto[proto])
+		if byAddr := addrAxisElements(proto, byProto[proto], len(byPort)); byAddr != nil {
 			byPort = byAddr
 		}
 		out = append(out, byPort...)
@@ -80,8 +80,9 @@ func portAxisElements(proto uint8, entries []rangePort) []nft.Element {
 	return out
 }
 
-// addrAxisElements cuts the address axis at every range boundary.
-func addrAxisElements(proto uint8, entries []rangePort) []nft.Element {
+// addrAxisElements cuts the address axis at every range boundary. It returns nil when that gives limit elements
+// or more: the port axis, with limit elements, is kept then, and the larger result is never built.
+func addrAxisElements(proto uint8, entries []rangePort, limit int) []nft.Element {
 	var cuts []netip.Addr
 	for _, e := range entries {
 		cuts = append(cuts, e.addrs.first)
@@ -126,7 +127,14 @@ func addrAxisElements(proto uint8, entries []rangePort) []nft.Element {
 		}
 		joined = append(joined, s)
 	}
-	var out []nft.Element
+	n := 0
+	for _, s := range joined {
+		n += len(s.ports)
+	}
+	if n >= limit {
+		return nil
+	}
+	out := make([]nft.Element, 0, n)
 	for _, s := range joined {
 		for _, p := range s.ports {
 			out = append(out, nft.Element{

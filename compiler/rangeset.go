@@ -66,5 +66,28 @@ func unionRanges(a, b []addrRange) []addrRange {
 	case len(b) == 0:
 		return a
 	}
-	return mergeRanges(append(append(make([]addrRange, 0, len(a)+len(b)), a...), b...))
+	out := make([]addrRange, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		// Take the range that starts first.
+		var r addrRange
+		if j == len(b) || (i < len(a) && a[i].first.Less(b[j].first)) {
+			r, i = a[i], i+1
+		} else {
+			r, j = b[j], j+1
+		}
+		if n := len(out); n > 0 {
+			cur := &out[n-1]
+			// r starts inside cur or right after it: extend cur. cur.last.Next() is invalid only at the top
+			// of the address space, where cur already covers everything after it.
+			if next := cur.last.Next(); !next.IsValid() || !next.Less(r.first) {
+				if cur.last.Less(r.last) {
+					cur.last = r.last
+				}
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -218,6 +218,7 @@ func TestTiersAgreeWithFirstMatch(t *testing.T) {
 		grp := g.group(i)
 		for _, o := range []compiler.Options{compiler.DefaultOptions, quiet, audit} {
 			tab := compiler.CompileWith(&ir.Node{Groups: []ir.Group{*grp}}, o)
+			checkShape(t, tab)
 			checkGroupChains(t, grp, tab, o)
 			if t.Failed() {
 				t.Fatalf("group %d (options %+v):\n%s\n%s", i, o, describeGroup(grp), tab.Text())
@@ -337,4 +338,38 @@ func describeGroup(g *ir.Group) string {
 		fmt.Fprintf(&b, "  np %+v all=%v ports=%v addrports=%v\n", r.Peers, r.AllPorts, r.Ports, r.AddrPorts)
 	}
 	return b.String()
+}
+
+// TestTierCommentsFit: ClusterNetworkPolicy names are up to 253 bytes; the comments of the deny chains and of the
+// default allow name as many as fit in the kernel's 127 bytes, then "+N more", and the first cut with "…" when
+// none fits.
+func TestTierCommentsFit(t *testing.T) {
+	long := func(c byte, n int) string { return strings.Repeat(string(c), n) }
+	deny := func(policy string) ir.ClusterRule {
+		return ir.ClusterRule{Policy: policy, Action: ir.Deny, Peers: ir.Peers{Any: true}, AllPorts: true}
+	}
+	grp := ir.Group{Direction: ir.Ingress, Key: "long",
+		Members: []ir.Member{{Pod: ir.PodRef{Namespace: "x", Name: "a"}, IPs: []netip.Addr{netip.MustParseAddr("10.244.0.10")}}},
+		Admin:   []ir.ClusterRule{deny(long('a', 253)), deny("short"), deny(long('b', 60)), deny(long('c', 60))},
+	}
+	tab := compiler.Compile(&ir.Node{Groups: []ir.Group{grp}})
+	checkShape(t, tab)
+	comments := map[string]string{}
+	for _, ch := range tab.Chains {
+		if n := len(ch.Rules); n > 0 {
+			comments[ch.Name] = ch.Rules[n-1].Comment
+		}
+	}
+	want := "ingress Admin deny short " + long('b', 60) + " +2 more"
+	if got := comments[compiler.TierDenyChainName(&grp, ir.Admin)]; got != want {
+		t.Errorf("deny chain comment %q (%d bytes), want %q", got, len(got), want)
+	}
+	grp.Admin = grp.Admin[:1]
+	tab = compiler.Compile(&ir.Node{Groups: []ir.Group{grp}})
+	checkShape(t, tab)
+	for _, ch := range tab.Chains {
+		if c := ch.Rules[len(ch.Rules)-1].Comment; ch.Hook == nil && !strings.HasSuffix(c, "…") {
+			t.Errorf("chain %s: comment %q should end in the first name cut with …", ch.Name, c)
+		}
+	}
 }
