@@ -28,6 +28,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	cnpv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/api/v1alpha1"
 )
@@ -56,7 +57,8 @@ func envtestAssets() string {
 // TestInstallOnAPIServer applies what config/default builds to a real API server (envtest) and then acts as the
 // agent of node-a would, with its service account's token bound to a pod on node-a: the generated ClusterRole
 // lets it read and write what it needs and nothing more, the admission policy admits its own node's
-// NodePolicyStatus and refuses another node's, and the CRD's printer columns show the status it wrote.
+// NodePolicyStatus and refuses another node's, and the CRD's printer columns show the status it wrote. Both CRDs
+// (NodePolicyStatus, ClusterNetworkPolicy) install and are served.
 func TestInstallOnAPIServer(t *testing.T) {
 	assets := envtestAssets()
 	if assets == "" {
@@ -79,7 +81,7 @@ func TestInstallOnAPIServer(t *testing.T) {
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
+	if err := errors.Join(v1alpha1.AddToScheme(scheme), cnpv1beta1.Install(scheme)); err != nil {
 		t.Fatal(err)
 	}
 	admin, err := client.New(cfg, client.Options{Scheme: scheme})
@@ -128,10 +130,12 @@ func TestInstallOnAPIServer(t *testing.T) {
 
 	t.Run("role", func(t *testing.T) {
 		allowed := map[string]error{
-			"list pods":            agent.List(ctx, &corev1.PodList{}),
-			"list namespaces":      agent.List(ctx, &corev1.NamespaceList{}),
-			"list networkpolicies": agent.List(ctx, &networkingv1.NetworkPolicyList{}),
-			"get own node":         agent.Get(ctx, client.ObjectKey{Name: "node-a"}, &corev1.Node{}),
+			"list pods":                   agent.List(ctx, &corev1.PodList{}),
+			"list namespaces":             agent.List(ctx, &corev1.NamespaceList{}),
+			"list networkpolicies":        agent.List(ctx, &networkingv1.NetworkPolicyList{}),
+			"get own node":                agent.Get(ctx, client.ObjectKey{Name: "node-a"}, &corev1.Node{}),
+			"list nodes":                  agent.List(ctx, &corev1.NodeList{}),
+			"list clusternetworkpolicies": agent.List(ctx, &cnpv1beta1.ClusterNetworkPolicyList{}),
 			"create event": agent.Create(ctx, &eventsv1.Event{
 				ObjectMeta:          metav1.ObjectMeta{Name: "np.1", Namespace: namespace},
 				EventTime:           metav1.NowMicro(),
@@ -152,11 +156,12 @@ func TestInstallOnAPIServer(t *testing.T) {
 			}
 		}
 		denied := map[string]error{
-			"list secrets":         agent.List(ctx, &corev1.SecretList{}),
-			"list nodes":           agent.List(ctx, &corev1.NodeList{}),
-			"update pod":           agent.Update(ctx, podOn("x", "node-a")),
-			"delete own status":    agent.Delete(ctx, &v1alpha1.NodePolicyStatus{ObjectMeta: metav1.ObjectMeta{Name: "node-a"}}),
-			"create networkpolicy": agent.Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "np", Namespace: namespace}}),
+			"list secrets":                agent.List(ctx, &corev1.SecretList{}),
+			"update pod":                  agent.Update(ctx, podOn("x", "node-a")),
+			"delete own status":           agent.Delete(ctx, &v1alpha1.NodePolicyStatus{ObjectMeta: metav1.ObjectMeta{Name: "node-a"}}),
+			"create networkpolicy":        agent.Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "np", Namespace: namespace}}),
+			"create clusternetworkpolicy": agent.Create(ctx, &cnpv1beta1.ClusterNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "cnp"}}),
+			"update node":                 agent.Update(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-b"}}),
 		}
 		for what, err := range denied {
 			if !apierrors.IsForbidden(err) {
@@ -193,11 +198,32 @@ func applyDefault(ctx context.Context, t *testing.T, c client.Client) {
 			t.Fatalf("create %s: %v", o.key(), err)
 		}
 		if o.Kind == "CustomResourceDefinition" {
-			waitFor(ctx, t, "the CRD to be served", func() error {
-				return c.List(ctx, &v1alpha1.NodePolicyStatusList{})
+			waitFor(ctx, t, "CRD "+o.Metadata.Name+" to be served", func() error {
+				return c.List(ctx, servedList(t, u))
 			})
 		}
 	}
+}
+
+// servedList is an empty list of the storage version of the kind CRD crd defines.
+func servedList(t *testing.T, crd *unstructured.Unstructured) *unstructured.UnstructuredList {
+	t.Helper()
+	group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
+	kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "listKind")
+	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	l := &unstructured.UnstructuredList{}
+	for _, v := range versions {
+		v, _ := v.(map[string]any)
+		if storage, _ := v["storage"].(bool); storage {
+			name, _ := v["name"].(string)
+			l.SetAPIVersion(group + "/" + name)
+		}
+	}
+	l.SetKind(kind)
+	if l.GetAPIVersion() == "" || kind == "" {
+		t.Fatalf("CRD %s: no storage version or list kind", crd.GetName())
+	}
+	return l
 }
 
 func podOn(name, node string) *corev1.Pod {

@@ -39,7 +39,8 @@ type install struct {
 	reader      rbacv1.ClusterRole
 	metrics     corev1.Service
 	ns          corev1.Namespace
-	crd         map[string]any
+	crd         map[string]any // NodePolicyStatus
+	cnpCRD      map[string]any // ClusterNetworkPolicy
 	vap         admissionv1.ValidatingAdmissionPolicy
 	vapBinding  admissionv1.ValidatingAdmissionPolicyBinding
 	haveObjects map[string]bool
@@ -61,6 +62,7 @@ func buildDefault(t *testing.T) *install {
 		"DaemonSet/" + namespace + "/" + agentName:            &in.ds,
 		"Service/" + namespace + "/" + agentName + "-metrics": &in.metrics,
 		"CustomResourceDefinition//" + crdName:                &in.crd,
+		"CustomResourceDefinition//" + cnpCRDName:             &in.cnpCRD,
 		"ValidatingAdmissionPolicy//" + ownNodePolicy:         &in.vap,
 		"ValidatingAdmissionPolicyBinding//" + ownNodePolicy:  &in.vapBinding,
 	}
@@ -214,23 +216,25 @@ func TestDefaultAgentWiring(t *testing.T) {
 }
 
 // TestDefaultRoleLeastPrivilege pins what the generated ClusterRole grants: reads of the objects NetworkPolicy
-// semantics depend on, Events, the agent's own status kind, its Node (for an owner reference) — nothing else,
-// and never delete, a wildcard or secrets. The two creates of reviews are for /metrics: controller-runtime's
-// authentication and authorization filter checks a scraper's bearer token with a TokenReview and its right to
-// get /metrics with a SubjectAccessReview (controllers/manager.go, metricsServerOptions). Reviews are not stored:
-// they answer a question and are gone.
+// and ClusterNetworkPolicy semantics depend on (Nodes: their addresses are what a nodes peer matches, and the
+// agent's own one gets an owner reference), Events, the agent's own status kind — nothing else, and never
+// delete, a wildcard, secrets or ClusterNetworkPolicy status. The two creates of reviews are for /metrics:
+// controller-runtime's authentication and authorization filter checks a scraper's bearer token with a
+// TokenReview and its right to get /metrics with a SubjectAccessReview (controllers/manager.go,
+// metricsServerOptions). Reviews are not stored: they answer a question and are gone.
 func TestDefaultRoleLeastPrivilege(t *testing.T) {
 	in := buildDefault(t)
 	want := map[string][]string{
 		"/namespaces":                       {"get", "list", "watch"},
 		"/pods":                             {"get", "list", "watch"},
-		"/nodes":                            {"get"},
+		"/nodes":                            {"get", "list", "watch"},
 		"networking.k8s.io/networkpolicies": {"get", "list", "watch"},
-		"events.k8s.io/events":              {"create", "patch"},
-		"nftpolicy.dev/nodepolicystatuses":  {"create", "get", "patch", "update"},
-		"nftpolicy.dev/nodepolicystatuses/status":   {"get", "patch", "update"},
-		"authentication.k8s.io/tokenreviews":        {"create"},
-		"authorization.k8s.io/subjectaccessreviews": {"create"},
+		"policy.networking.k8s.io/clusternetworkpolicies": {"get", "list", "watch"},
+		"events.k8s.io/events":                            {"create", "patch"},
+		"nftpolicy.dev/nodepolicystatuses":                {"create", "get", "patch", "update"},
+		"nftpolicy.dev/nodepolicystatuses/status":         {"get", "patch", "update"},
+		"authentication.k8s.io/tokenreviews":              {"create"},
+		"authorization.k8s.io/subjectaccessreviews":       {"create"},
 	}
 	got := map[string][]string{}
 	for _, r := range in.role.Rules {
