@@ -52,20 +52,21 @@ type NodePolicyStatusStatus struct {
 	// +optional
 	Ruleset RulesetSummary `json:"ruleset,omitempty,omitzero"`
 
-	// policyCount is the number of NetworkPolicies that select at least one pod of this node.
+	// policyCount is the number of policies that select at least one pod of this node: NetworkPolicies, and
+	// ClusterNetworkPolicies with rules for such a pod.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	PolicyCount int32 `json:"policyCount,omitempty"`
 
-	// policies names those policies, sorted by namespace and name, at most 100 of them: when policyCount is
-	// larger, the list is cut.
+	// policies names those policies, sorted by namespace and name (ClusterNetworkPolicies, which have no
+	// namespace, first), at most 100 of them: when policyCount is larger, the list is cut.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=100
 	Policies []ObjectRef `json:"policies,omitempty"`
 
-	// podCount is the number of pods of this node that the ruleset isolates (selected by at least one policy,
-	// for ingress, egress or both).
+	// podCount is the number of pods of this node that at least one policy selects, for ingress, egress or
+	// both: isolated by a NetworkPolicy, or a subject of a ClusterNetworkPolicy with rules in that direction.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	PodCount int32 `json:"podCount,omitempty"`
@@ -77,13 +78,15 @@ type NodePolicyStatusStatus struct {
 	// +kubebuilder:validation:MaxItems=100
 	Pods []ObjectRef `json:"pods,omitempty"`
 
-	// unenforceablePolicyCount is the number of NetworkPolicies the agent sets aside because it cannot enforce
-	// them (each also gets a Warning Event); all other policies stay enforced.
+	// unenforceablePolicyCount is the number of policies the agent does not enforce as written (each also gets a
+	// Warning Event): NetworkPolicies and ClusterNetworkPolicies it sets aside because it cannot enforce them, and
+	// ClusterNetworkPolicies it enforces but for some fields (partial). All other policies stay enforced.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	UnenforceablePolicyCount int32 `json:"unenforceablePolicyCount,omitempty"`
 
-	// unenforceablePolicies names those policies and why, sorted by namespace and name, at most 100 of them.
+	// unenforceablePolicies names those policies and why, sorted by namespace and name (ClusterNetworkPolicies
+	// first), at most 100 of them.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=100
@@ -161,13 +164,13 @@ type RulesetSummary struct {
 	Elements int32 `json:"elements,omitempty"`
 }
 
-// ObjectRef names a namespaced object.
+// ObjectRef names an object: a namespaced one (a Pod, a NetworkPolicy) or a ClusterNetworkPolicy, which has no
+// namespace.
 type ObjectRef struct {
-	// namespace of the object.
-	// +required
-	// +kubebuilder:validation:MinLength=1
+	// namespace of the object; absent for a ClusterNetworkPolicy (cluster-scoped).
+	// +optional
 	// +kubebuilder:validation:MaxLength=63
-	Namespace string `json:"namespace"`
+	Namespace string `json:"namespace,omitempty"`
 
 	// name of the object.
 	// +required
@@ -176,7 +179,7 @@ type ObjectRef struct {
 	Name string `json:"name"`
 }
 
-// UnenforceablePolicy is a NetworkPolicy the agent does not enforce, and why.
+// UnenforceablePolicy is a policy the agent does not enforce as written, and why.
 type UnenforceablePolicy struct {
 	ObjectRef `json:",inline"`
 
@@ -184,6 +187,12 @@ type UnenforceablePolicy struct {
 	// +required
 	// +kubebuilder:validation:MaxLength=1024
 	Reason string `json:"reason"`
+
+	// partial is true for a ClusterNetworkPolicy the agent enforces but for the fields reason names (domainNames,
+	// or fields of a newer API), which match nothing in an Accept rule and everything in a Deny or Pass rule.
+	// Absent: the policy is set aside whole.
+	// +optional
+	Partial bool `json:"partial,omitempty"`
 }
 
 // SyncError is one failed sync.
@@ -205,7 +214,8 @@ type DropRecord struct {
 	Time metav1.Time `json:"time"`
 
 	// direction is ingress when the destination pod is isolated and none of its policies admits the packet,
-	// egress when the source pod is and none lets it out.
+	// egress when the source pod is and none lets it out; or the direction of the ClusterNetworkPolicy rule
+	// that denied it (tier).
 	// +required
 	// +kubebuilder:validation:Enum=ingress;egress
 	Direction string `json:"direction"`
@@ -243,8 +253,15 @@ type DropRecord struct {
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port,omitempty"`
 
-	// policies ("namespace/name") isolate the pod in that direction; none of their rules allows the packet. At
-	// most 10: a pod isolated by more has the list cut.
+	// tier is Admin or Baseline when a Deny rule of a ClusterNetworkPolicy of that tier dropped the packet;
+	// absent when NetworkPolicy isolation did.
+	// +optional
+	// +kubebuilder:validation:Enum=Admin;Baseline
+	Tier string `json:"tier,omitempty"`
+
+	// policies ("namespace/name") isolate the pod in that direction; none of their rules allows the packet.
+	// With a tier, they are the names of the pod's ClusterNetworkPolicies of that tier with Deny rules, one of
+	// which denied the packet. At most 10: a longer list is cut.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=10
@@ -259,9 +276,16 @@ type DropRecord struct {
 
 // PolicyCounts are the packets of new connections that the rules of a policy's pods let through and dropped on
 // this node, in one direction. A group chain stands for all the policies isolating its pods, so a packet counts
-// for each of them: "allowed while isolated by this policy", not "allowed by this policy's own rule".
+// for each of them: "allowed while isolated by this policy", not "allowed by this policy's own rule". For a
+// ClusterNetworkPolicy (no namespace, a tier), the packets its tier's Accept rules let through and its Deny rules
+// dropped, counting for every policy of the tier with such rules for those pods.
 type PolicyCounts struct {
 	ObjectRef `json:",inline"`
+
+	// tier is Admin or Baseline for a ClusterNetworkPolicy; absent for a NetworkPolicy.
+	// +optional
+	// +kubebuilder:validation:Enum=Admin;Baseline
+	Tier string `json:"tier,omitempty"`
 
 	// direction is ingress or egress: the rules of the policy's pods for that direction.
 	// +required
