@@ -205,6 +205,30 @@ func (g *gen) group(i int) *ir.Group {
 
 // --- the tests ---
 
+// TestPaintingAgreesWithFirstMatch: for random tiers and every point of the universe, the painting holds the
+// point in exactly one region, of the first matching rule's action (Pass included), or in none when no rule
+// matches.
+func TestPaintingAgreesWithFirstMatch(t *testing.T) {
+	g := &gen{r: mrand.New(mrand.NewPCG(11, 0x7061696e74)), univ: universe()}
+	for i := range 500 {
+		rules := g.tier("p", 1+g.r.IntN(6))
+		painted := compiler.PaintedActions(rules)
+		for _, a := range universe() {
+			for _, proto := range tierProtos {
+				for _, port := range tierPorts {
+					p := packet{a, proto, port}
+					got := painted(a, proto, port)
+					want, ok := firstMatch(rules, p)
+					if (ok && (len(got) != 1 || got[0] != want)) || (!ok && len(got) != 0) {
+						t.Fatalf("tier %d, %s: painted %v, first match %v (matched %v)\n%s", i, p, got, want, ok,
+							describeGroup(&ir.Group{Admin: rules}))
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestTiersAgreeWithFirstMatch: for random groups and every packet of the universe, the compiled chains
 // allow what the oracle allows, and a denial comes from the part of the ruleset of the deciding tier. Run with
 // the default options, without counters and log, and with the agent's --audit (which lets every packet
