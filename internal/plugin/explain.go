@@ -33,7 +33,7 @@ func newExplainCommand(src *sourceFlags, streams genericiooptions.IOStreams) *co
 	o := &ExplainOptions{src: src, streams: streams}
 	cmd := &cobra.Command{
 		Use:   "explain --from NS/POD|IP --to NS/POD|IP --port PORT[/PROTO]",
-		Short: "Why a connection is allowed or denied: the isolating policies and the rule that allows it",
+		Short: "Why a connection is allowed or denied: for each side, the tier and the rule that decided it",
 		Example: `  kubectl nftpolicy explain --from shop/frontend --to shop/web --port 8080
   kubectl nftpolicy explain --from 192.0.2.10 --to shop/frontend --port 80/TCP -o json
   kubectl nftpolicy explain --from shop/web --to shop/db --port postgres   # a named port of the destination`,
@@ -66,12 +66,38 @@ type explanation struct {
 	Ingress  side   `json:"ingress"`
 }
 
+// side is one direction of the connection. Isolated, Policies and AllowedBy are about NetworkPolicy; Tier says
+// which tier decided (docs/semantics.md, "Tiers: ClusterNetworkPolicy").
 type side struct {
 	Pod       string   `json:"pod,omitempty"`
 	Isolated  bool     `json:"isolated"`
 	Policies  []string `json:"policies"`
 	AllowedBy []string `json:"allowedBy"`
 	Allowed   bool     `json:"allowed"`
+	// Audited: NetworkPolicy denies, but the namespace is in audit mode: logged, let through.
+	Audited bool `json:"audited,omitempty"`
+	// Tier is Admin, NetworkPolicy, Baseline or Default (nothing decided: allowed).
+	Tier string `json:"tier"`
+	// DecidedBy is the ClusterNetworkPolicy rule that accepted or denied (Tier Admin or Baseline).
+	DecidedBy *clusterRule `json:"decidedBy,omitempty"`
+	// Passed are the Pass rules that matched on the way, Admin then Baseline.
+	Passed []clusterRule `json:"passed,omitempty"`
+	// Unenforced are the rules looked at with fields nftpolicy does not enforce.
+	Unenforced []clusterRule `json:"unenforced,omitempty"`
+}
+
+// clusterRule is one ClusterNetworkPolicy rule.
+type clusterRule struct {
+	Tier     string `json:"tier"`
+	Policy   string `json:"policy"`
+	Priority int32  `json:"priority"`
+	Rule     string `json:"rule"` // spec.ingress[N] or spec.egress[N]
+	Name     string `json:"name,omitempty"`
+	Action   string `json:"action"`
+	// Unenforced are the rule's field paths nftpolicy does not enforce (matching nothing in an Accept rule,
+	// every address in a Deny or Pass rule).
+	Unenforced []string `json:"unenforced,omitempty"`
+	ref        string   // for the text output: eval.ClusterRuleRef.String
 }
 
 // Run explains.
@@ -114,9 +140,7 @@ func (o *ExplainOptions) Run(ctx context.Context) error {
 		return st.locate(err)
 	}
 	v := eval.New(n).Check(fip, tip, pt.proto, pt.num)
-	e := explanation{Verdict: verdictWord(v.Allowed), From: from.key, To: to.key, FromIP: fip.String(),
-		ToIP: tip.String(), Port: pt.num, PortName: pt.name, Protocol: protoName(pt.proto), SamePod: v.SamePod,
-		Egress: sideOf(v.Egress, from, "egress"), Ingress: sideOf(v.Ingress, to, "ingress")}
+	e := explanationOf(v, from, to, fip, tip, pt)
 	var buf bytes.Buffer
 	switch o.Output {
 	case "json":
@@ -216,9 +240,17 @@ func addrOf(ips []netip.Addr, fam int) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
+// explanationOf describes v, the verdict for from (at fip) -> to (at tip) on pt.
+func explanationOf(v eval.Verdict, from, to *pod, fip, tip netip.Addr, pt port) explanation {
+	return explanation{Verdict: verdictWord(v.Allowed), From: from.key, To: to.key, FromIP: fip.String(),
+		ToIP: tip.String(), Port: pt.num, PortName: pt.name, Protocol: protoName(pt.proto), SamePod: v.SamePod,
+		Egress: sideOf(v.Egress, from, "egress"), Ingress: sideOf(v.Ingress, to, "ingress")}
+}
+
 // sideOf describes one side of the connection; ep is that end (a pod, or an address with no object).
 func sideOf(s eval.Side, ep *pod, dir string) side {
-	out := side{Isolated: s.Isolated, Allowed: s.Allowed, Policies: []string{}, AllowedBy: []string{}}
+	out := side{Isolated: s.Isolated, Allowed: s.Allowed, Policies: []string{}, AllowedBy: []string{},
+		Audited: s.WouldDrop, Tier: s.Tier.String()}
 	switch {
 	case s.Pod != (ir.PodRef{}):
 		out.Pod = s.Pod.String()
@@ -231,9 +263,26 @@ func sideOf(s eval.Side, ep *pod, dir string) side {
 	for _, r := range s.AllowedBy {
 		out.AllowedBy = append(out.AllowedBy, fmt.Sprintf("%s spec.%s[%d]", r.Policy, dir, r.Index))
 	}
+	if s.DecidedBy != nil {
+		r := clusterRuleOf(*s.DecidedBy)
+		out.DecidedBy = &r
+	}
+	for _, r := range s.Passed {
+		out.Passed = append(out.Passed, clusterRuleOf(r))
+	}
+	for _, r := range s.Unenforced {
+		out.Unenforced = append(out.Unenforced, clusterRuleOf(r))
+	}
 	return out
 }
 
+func clusterRuleOf(r eval.ClusterRuleRef) clusterRule {
+	return clusterRule{Tier: r.Tier.String(), Policy: r.Policy, Priority: r.Priority,
+		Rule: fmt.Sprintf("spec.%s[%d]", r.Direction, r.Index), Name: r.Name, Action: r.Action.String(),
+		Unenforced: r.Unenforced, ref: r.String()}
+}
+
+// writeExplanation prints e as text: the verdict, then one line per side saying what decided it.
 func writeExplanation(buf *bytes.Buffer, e explanation) {
 	port := fmt.Sprintf("%s/%d", e.Protocol, e.Port)
 	if e.PortName != "" {
@@ -247,17 +296,41 @@ func writeExplanation(buf *bytes.Buffer, e explanation) {
 		dir, who string
 		s        side
 	}{{"egress", e.From, e.Egress}, {"ingress", e.To, e.Ingress}} {
-		switch {
-		case d.s.Pod == "":
+		if d.s.Pod == "" {
 			fmt.Fprintf(buf, "  %-7s %s is not a pod: no policy applies on this side\n", d.dir, d.who)
-		case !d.s.Isolated:
-			fmt.Fprintf(buf, "  %-7s %s is not isolated for %s: allowed\n", d.dir, d.s.Pod, d.dir)
-		case len(d.s.AllowedBy) > 0:
-			fmt.Fprintf(buf, "  %-7s %s is isolated by %s; allowed by %s\n", d.dir, d.s.Pod,
-				strings.Join(d.s.Policies, ", "), strings.Join(d.s.AllowedBy, ", "))
-		default:
-			fmt.Fprintf(buf, "  %-7s %s is isolated by %s; no rule of them allows it: denied\n", d.dir, d.s.Pod,
-				strings.Join(d.s.Policies, ", "))
+			continue
 		}
+		steps := make([]string, 0, len(d.s.Passed)+1)
+		for _, r := range d.s.Passed {
+			steps = append(steps, "passed on by "+r.ref)
+		}
+		fmt.Fprintf(buf, "  %-7s %s %s\n", d.dir, d.s.Pod, strings.Join(append(steps, decision(d.dir, d.s)), ", then "))
+		for _, r := range d.s.Unenforced {
+			effect := "every address" // a Deny or Pass rule fails closed
+			if r.Action == ir.Accept.String() {
+				effect = "nothing"
+			}
+			fmt.Fprintf(buf, "          not enforced: %s of %s: matches %s in this %s rule\n",
+				strings.Join(r.Unenforced, ", "), r.ref, effect, r.Action)
+		}
+	}
+}
+
+// decision says what decided side s of direction dir.
+func decision(dir string, s side) string {
+	switch {
+	case s.DecidedBy != nil && s.DecidedBy.Action == ir.Accept.String():
+		return "accepted by " + s.DecidedBy.ref
+	case s.DecidedBy != nil:
+		return "denied by " + s.DecidedBy.ref
+	case !s.Isolated:
+		return "is not isolated for " + dir + ": allowed"
+	case len(s.AllowedBy) > 0:
+		return fmt.Sprintf("is isolated by %s; allowed by %s", strings.Join(s.Policies, ", "), strings.Join(s.AllowedBy, ", "))
+	case s.Audited:
+		return fmt.Sprintf("is isolated by %s; no rule of them allows it: audit mode, logged and let through",
+			strings.Join(s.Policies, ", "))
+	default:
+		return fmt.Sprintf("is isolated by %s; no rule of them allows it: denied", strings.Join(s.Policies, ", "))
 	}
 }
