@@ -6,16 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	cnpv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/nftpolicy/nftpolicy/compiler/build"
@@ -27,7 +24,8 @@ import (
 type DryRunOptions struct {
 	src     *sourceFlags
 	streams genericiooptions.IOStreams
-	// Files hold the NetworkPolicies to apply (-f); Cluster the cluster's manifests (offline).
+	// Files hold the NetworkPolicies and ClusterNetworkPolicies to apply (-f); Cluster the cluster's manifests
+	// (offline).
 	Files, Cluster []string
 	Delete         []string
 	Validate       string
@@ -35,13 +33,16 @@ type DryRunOptions struct {
 	Limit          int
 }
 
-const dryRunLong = `dry-run says what would change if NetworkPolicies were applied (-f: created, or replacing the policy of
-the same namespace/name, as kubectl apply would) or deleted (--delete NS/NAME), without writing anything:
+const dryRunLong = `dry-run says what would change if NetworkPolicies or ClusterNetworkPolicies were applied (-f: created, or
+replacing the policy of the same namespace/name, or name, as kubectl apply would) or deleted (--delete NS/NAME for a
+NetworkPolicy, --delete cnp/NAME for a ClusterNetworkPolicy; networkpolicy/NS/NAME when the namespace is called
+cnp), without writing anything:
 
   - connectivity: the probes of "matrix" (every pod to every other pod, on the destination's container ports, in
     each address family both have) whose verdict changes, allow → deny ("lose access") and deny → allow ("gain
-    access"), grouped and counted, with the reason: for a lost probe the policies that now isolate the side that
-    denies it, for a gained one the rule that now allows it (or "no longer isolated").
+    access"), grouped and counted, with the reason: for a lost probe the ClusterNetworkPolicy rule that now
+    denies it, or the policies that now isolate the side that denies it; for a gained one the rule that now
+    accepts or allows it (or "no longer isolated", "no longer denied").
     A group is anchored on the pod whose policies decide: "alpha/*, beta/client → beta/web TCP/80" (the ingress
     of beta/web, on one port) or "alpha/api → beta/*, gamma/web TCP/8081" (the egress of alpha/api). "ns/*" is
     every pod of ns that could be a peer (for egress: on every port it declares), "*/*" every pod of the cluster.
@@ -60,7 +61,8 @@ as kubectl would. It needs the live cluster.
 -o table (default) lists at most --limit groups per direction, peers per group, rules per chain and elements
 per set, then "... and N more". -o json and -o yaml list everything, as one document:
 
-  policies:      [{policy: NS/NAME, action: create|update|unchanged|delete}]
+  policies:      [{policy: NS/NAME, action: create|update|unchanged|delete}]  (NetworkPolicies first, then
+                 {policy: NAME, kind: ClusterNetworkPolicy, action: ...})
   connectivity:
     lostProbes, gainedProbes: counts
     lost, gained: [group]
@@ -71,7 +73,10 @@ per set, then "... and N more". -o json and -o yaml list everything, as one docu
       family:    IPv4 | IPv6, when only that family of dual-stack pairs changes
       peers:     the other ends, as in summary ("ns/*", "ns/pod", egress: "ns/pod TCP/80,8443")
       causes:    [{side, isolated, isolatedBy: [NS/NAME], allowedBy: ["NS/NAME spec.ingress[i]"],
-                   wasIsolatedBy: [NS/NAME]}]
+                   wasIsolatedBy: [NS/NAME], decidedBy, wasDecidedBy}]
+                 decidedBy: the ClusterNetworkPolicy rule deciding after the change (denying a lost probe,
+                 accepting a gained one), wasDecidedBy: the one that denied a gained probe before, as
+                 'Admin ClusterNetworkPolicy NAME ingress[0] "rule" (priority 10)'; left out when none
       count:     probes in the group
       probes:    [{from, to, fromIP, toIP, port, protocol}]
   nodes:         [{node, chains: {added, removed, rewritten: [{name, comment, rulesAdded, rulesRemoved}]},
@@ -81,11 +86,12 @@ per set, then "... and N more". -o json and -o yaml list everything, as one docu
 func newDryRunCommand(src *sourceFlags, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &DryRunOptions{src: src, streams: streams}
 	cmd := &cobra.Command{
-		Use:   "dry-run -f POLICIES [--delete NS/NAME ...] [--state FILE|DIR]",
-		Short: "What applying or deleting NetworkPolicies would change: connectivity and each node's ruleset",
+		Use:   "dry-run -f POLICIES [--delete NS/NAME|cnp/NAME ...] [--state FILE|DIR]",
+		Short: "What applying or deleting (Cluster)NetworkPolicies would change: connectivity and each node's ruleset",
 		Long:  dryRunLong,
 		Example: `  kubectl nftpolicy dry-run -f deny-all.yaml                      # against the live cluster
   kubectl nftpolicy dry-run -f new/ --delete shop/old-policy --validate=server
+  kubectl nftpolicy dry-run --delete cnp/deny-dev-to-prod          # a ClusterNetworkPolicy
   kubectl nftpolicy dry-run --state cluster/ -f change.yaml -o json  # offline`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -93,10 +99,10 @@ func newDryRunCommand(src *sourceFlags, streams genericiooptions.IOStreams) *cob
 		},
 	}
 	cmd.Flags().StringArrayVarP(&o.Files, "filename", "f", nil,
-		`NetworkPolicies to apply (files, directories: their *.yaml/*.yml/*.json, "-": stdin; Lists too)`)
+		`NetworkPolicies and ClusterNetworkPolicies to apply (files, directories: their *.yaml/*.yml/*.json, "-": stdin; Lists too)`)
 	cmd.Flags().StringArrayVar(&o.Cluster, "state", nil,
-		`manifests of the cluster (Namespaces, Pods, NetworkPolicies; as -f of matrix) instead of the API server; implies --offline (not --cluster: that is the kubeconfig cluster, as in kubectl)`)
-	cmd.Flags().StringArrayVar(&o.Delete, "delete", nil, "a NetworkPolicy to delete, namespace/name (repeatable)")
+		`manifests of the cluster (Namespaces, Pods, Nodes, NetworkPolicies, ClusterNetworkPolicies; as -f of matrix) instead of the API server; implies --offline (not --cluster: that is the kubeconfig cluster, as in kubectl)`)
+	cmd.Flags().StringArrayVar(&o.Delete, "delete", nil, "a policy to delete: namespace/name of a NetworkPolicy, cnp/name of a ClusterNetworkPolicy (repeatable)")
 	cmd.Flags().StringVar(&o.Validate, "validate", "client", "client: check the policies locally; server: also a server-side dry-run of each object (live cluster only)")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "table", "table, json or yaml")
 	cmd.Flags().IntVar(&o.Limit, "limit", 20, "table: list at most this many groups, peers, rules and set elements at each place (0: all)")
@@ -108,11 +114,11 @@ func (o *DryRunOptions) Run(ctx context.Context) error {
 	if err := o.check(); err != nil {
 		return err
 	}
-	del, err := o.deletes()
+	ch, err := o.deletes()
 	if err != nil {
 		return err
 	}
-	apply, objs, err := o.loadPolicies()
+	objs, err := o.loadPolicies(&ch)
 	if err != nil {
 		return err
 	}
@@ -122,26 +128,16 @@ func (o *DryRunOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	have := map[ir.PolicyRef]*networkingv1.NetworkPolicy{}
-	for _, p := range st.cluster.Policies {
-		have[ir.PolicyRef{Namespace: p.Namespace, Name: p.Name}] = p
-	}
-	for _, ref := range del {
-		if have[ref] == nil {
-			return fmt.Errorf("dry-run: --delete %s: no NetworkPolicy %s in %s", ref, ref, st.from)
-		}
-		for _, p := range apply {
-			if p.Namespace == ref.Namespace && p.Name == ref.Name {
-				return locate(fmt.Errorf("NetworkPolicy %s: given with -f and with --delete", ref), objs)
-			}
-		}
+	have := newHave(st.cluster)
+	if err := checkDeletes(ch, have, st.from, objs); err != nil {
+		return err
 	}
 	if o.Validate == "server" {
-		if err := o.serverDryRun(ctx, apply, del, have, objs); err != nil {
+		if err := o.serverDryRun(ctx, ch, have, objs); err != nil {
 			return err
 		}
 	}
-	rep, err := DryRun(st.cluster, Change{Apply: apply, Delete: del})
+	rep, err := DryRun(st.cluster, ch)
 	if err != nil {
 		return st.locate(err)
 	}
@@ -176,7 +172,7 @@ func (o *DryRunOptions) check() error {
 	case o.Limit < 0:
 		return fmt.Errorf("dry-run: --limit: want 0 (all) or more, got %d", o.Limit)
 	case len(o.Files) == 0 && len(o.Delete) == 0:
-		return fmt.Errorf("dry-run: nothing to try: give the policies to apply with -f FILE|DIR, or --delete NS/NAME")
+		return fmt.Errorf("dry-run: nothing to try: give the policies to apply with -f FILE|DIR, or --delete NS/NAME|cnp/NAME")
 	case o.Validate == "server" && (o.src.offline || len(o.Cluster) > 0):
 		return fmt.Errorf("dry-run: --validate=server sends the objects to the API server: it needs the live cluster, not --offline/--state")
 	case o.src.offline && len(o.Cluster) == 0:
@@ -187,30 +183,15 @@ func (o *DryRunOptions) check() error {
 	return nil
 }
 
-// deletes reads --delete.
-func (o *DryRunOptions) deletes() ([]ir.PolicyRef, error) {
-	var out []ir.PolicyRef
-	for _, s := range o.Delete {
-		ns, name, ok := strings.Cut(s, "/")
-		if !ok || len(validation.IsDNS1123Label(ns)) > 0 || len(validation.IsDNS1123Subdomain(name)) > 0 {
-			return nil, fmt.Errorf("dry-run: --delete %q: want namespace/name of a NetworkPolicy", s)
-		}
-		ref := ir.PolicyRef{Namespace: ns, Name: name}
-		if !slices.Contains(out, ref) {
-			out = append(out, ref)
-		}
-	}
-	return out, nil
-}
-
-// loadPolicies reads -f: NetworkPolicies only, each checked as the agent checks it (--validate=client and server).
-func (o *DryRunOptions) loadPolicies() ([]*networkingv1.NetworkPolicy, *manifest.Objects, error) {
+// loadPolicies reads -f into ch: NetworkPolicies and ClusterNetworkPolicies only, each checked as the agent
+// checks it (--validate=client and server).
+func (o *DryRunOptions) loadPolicies(ch *Change) (*manifest.Objects, error) {
 	if len(o.Files) == 0 {
-		return nil, nil, nil
+		return nil, nil
 	}
 	objs, err := manifest.Load(o.Files, o.streams.In)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var others []string
 	for _, ns := range objs.Namespaces {
@@ -219,33 +200,41 @@ func (o *DryRunOptions) loadPolicies() ([]*networkingv1.NetworkPolicy, *manifest
 	for _, p := range objs.Pods {
 		others = append(others, "Pod "+p.Namespace+"/"+p.Name)
 	}
-	if len(others) > 0 {
-		return nil, nil, fmt.Errorf("%s: %s: dry-run -f takes NetworkPolicies only (the cluster's manifests go in --state)",
-			objs.Source(others[0]), others[0])
+	for _, n := range objs.Nodes {
+		others = append(others, "Node "+n.Name)
 	}
-	if len(objs.Policies) == 0 {
-		return nil, nil, fmt.Errorf("dry-run: no NetworkPolicy found in %s", fileList(o.Files))
+	if len(others) > 0 {
+		return nil, fmt.Errorf("%s: %s: dry-run -f takes NetworkPolicies and ClusterNetworkPolicies only (the cluster's "+
+			"manifests go in --state)", objs.Source(others[0]), others[0])
+	}
+	if len(objs.Policies)+len(objs.ClusterPolicies) == 0 {
+		return nil, fmt.Errorf("dry-run: no NetworkPolicy or ClusterNetworkPolicy found in %s", fileList(o.Files))
 	}
 	for _, p := range objs.Policies {
 		if err := build.Validate(p); err != nil {
-			return nil, nil, locate(err, objs)
+			return nil, locate(err, objs)
 		}
 	}
-	return objs.Policies, objs, nil
+	for _, p := range objs.ClusterPolicies {
+		if err := build.ValidateCluster(p); err != nil {
+			return nil, locate(err, objs)
+		}
+	}
+	ch.Apply, ch.ApplyCluster = objs.Policies, objs.ClusterPolicies
+	return objs, nil
 }
 
 // serverDryRun sends each policy to the API server as a server-side dry-run create (or update, replacing the
 // existing one, as apply would) and each deletion as a dry-run delete: the API server validates and admits them,
 // and stores nothing.
-func (o *DryRunOptions) serverDryRun(ctx context.Context, apply []*networkingv1.NetworkPolicy, del []ir.PolicyRef,
-	have map[ir.PolicyRef]*networkingv1.NetworkPolicy, objs *manifest.Objects) error {
+func (o *DryRunOptions) serverDryRun(ctx context.Context, ch Change, have *have, objs *manifest.Objects) error {
 	cfg, err := o.src.config.ToRESTConfig()
 	if err != nil {
 		return fmt.Errorf("dry-run: --validate=server: %w", err)
 	}
 	cfg.Timeout = liveTimeout
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+	scheme, err := clusterScheme()
+	if err != nil {
 		return err
 	}
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
@@ -254,29 +243,66 @@ func (o *DryRunOptions) serverDryRun(ctx context.Context, apply []*networkingv1.
 	}
 	ctx, cancel := context.WithTimeout(ctx, liveTimeout)
 	defer cancel()
-	for _, p := range apply {
+	type write struct {
+		id  string        // "Kind name" as the manifest's Sources key it
+		obj client.Object // a copy, ready to send
+		old client.Object // the cluster's object of that name, or nil
+	}
+	var writes []write
+	for _, p := range ch.Apply {
 		ref := ir.PolicyRef{Namespace: p.Namespace, Name: p.Name}
-		obj := p.DeepCopy()
+		var old client.Object
+		if o := have.policies[ref]; o != nil {
+			old = o
+		}
+		writes = append(writes, write{"NetworkPolicy " + ref.String(), p.DeepCopy(), old})
+	}
+	for _, p := range ch.ApplyCluster {
+		var old client.Object
+		if o := have.cluster[p.Name]; o != nil {
+			old = o
+		}
+		writes = append(writes, write{"ClusterNetworkPolicy " + p.Name, p.DeepCopy(), old})
+	}
+	for _, w := range writes {
 		// As read from "kubectl get -o yaml" a manifest may carry the server's fields: apply replaces the object.
-		obj.ResourceVersion, obj.UID, obj.Generation, obj.ManagedFields = "", "", 0, nil
-		obj.CreationTimestamp, obj.DeletionTimestamp = metav1.Time{}, nil
+		w.obj.SetResourceVersion("")
+		w.obj.SetUID("")
+		w.obj.SetGeneration(0)
+		w.obj.SetManagedFields(nil)
+		w.obj.SetCreationTimestamp(metav1.Time{})
+		w.obj.SetDeletionTimestamp(nil)
 		verb := "create"
-		if old := have[ref]; old != nil {
-			verb, obj.ResourceVersion = "update", old.ResourceVersion
-			err = c.Update(ctx, obj, client.DryRunAll)
+		if w.old != nil {
+			verb = "update"
+			w.obj.SetResourceVersion(w.old.GetResourceVersion())
+			err = c.Update(ctx, w.obj, client.DryRunAll)
 		} else {
-			err = c.Create(ctx, obj, client.DryRunAll)
+			err = c.Create(ctx, w.obj, client.DryRunAll)
 		}
 		if err != nil {
-			return locate(fmt.Errorf("NetworkPolicy %s: refused by the API server at %s (server-side dry-run %s): %w",
-				ref, cfg.Host, verb, err), objs)
+			return locate(fmt.Errorf("%s: refused by the API server at %s (server-side dry-run %s): %w", w.id, cfg.Host, verb, err), objs)
 		}
 	}
-	for _, ref := range del {
+	type deletion struct {
+		text string // as --delete names it
+		obj  client.Object
+	}
+	var dels []deletion
+	for _, ref := range ch.Delete {
 		obj := &networkingv1.NetworkPolicy{}
 		obj.Namespace, obj.Name = ref.Namespace, ref.Name
-		if err := c.Delete(ctx, obj, client.DryRunAll); err != nil {
-			return fmt.Errorf("dry-run: --delete %s: refused by the API server at %s (server-side dry-run delete): %w", ref, cfg.Host, err)
+		dels = append(dels, deletion{ref.String(), obj})
+	}
+	for _, name := range ch.DeleteCluster {
+		obj := &cnpv1beta1.ClusterNetworkPolicy{}
+		obj.Name = name
+		dels = append(dels, deletion{"cnp/" + name, obj})
+	}
+	for _, d := range dels {
+		if err := c.Delete(ctx, d.obj, client.DryRunAll); err != nil {
+			return fmt.Errorf("dry-run: --delete %s: refused by the API server at %s (server-side dry-run delete): %w",
+				d.text, cfg.Host, err)
 		}
 	}
 	return nil

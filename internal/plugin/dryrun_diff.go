@@ -13,8 +13,6 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 
 	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
@@ -28,14 +26,6 @@ import (
 // is shown too. No node can be called that: parentheses are not allowed in node names.
 const unscheduled = "(unscheduled)"
 
-// Change is what dry-run applies to a cluster: nothing is written anywhere.
-type Change struct {
-	// Apply are NetworkPolicies created, or replacing the policy of the same namespace/name.
-	Apply []*networkingv1.NetworkPolicy
-	// Delete names policies of the cluster to remove.
-	Delete []ir.PolicyRef
-}
-
 // DryRunReport is what dry-run prints; -o json and -o yaml write it as it is (see the command's --help).
 type DryRunReport struct {
 	Policies     []policyAction `json:"policies"`
@@ -44,13 +34,6 @@ type DryRunReport struct {
 	Nodes []NodeDiff `json:"nodes"`
 	// UnchangedNodes counts the other nodes that host an eligible pod.
 	UnchangedNodes int `json:"unchangedNodes"`
-}
-
-// policyAction is what happens to one policy.
-type policyAction struct {
-	Policy string `json:"policy"`
-	// Action: create, update, unchanged (same spec as in the cluster) or delete.
-	Action string `json:"action"`
 }
 
 // Connectivity is the difference between the matrix before and after.
@@ -87,24 +70,50 @@ type probeGroup struct {
 type cause struct {
 	// Side is "ingress" (of the destination) or "egress" (of the source).
 	Side string `json:"side"`
-	// Isolated: the pod is isolated for Side after the change.
+	// Isolated: NetworkPolicies isolate the pod for Side after the change.
 	Isolated bool `json:"isolated"`
-	// IsolatedBy are the policies isolating it after the change: for a lost probe, none of their rules allows it.
+	// IsolatedBy are the NetworkPolicies isolating it after the change: for a lost probe that no
+	// ClusterNetworkPolicy rule denies, none of their rules allows it.
 	IsolatedBy []string `json:"isolatedBy"`
+	// DecidedBy is the Admin or Baseline ClusterNetworkPolicy rule that decides after the change, when one does:
+	// it denies a lost probe, accepts a gained one. `Admin ClusterNetworkPolicy NAME ingress[0] "rule" (priority 10)`.
+	DecidedBy string `json:"decidedBy,omitempty"`
 	// AllowedBy (gained probes) are the rules allowing it after the change: "ns/name spec.ingress[i]".
 	AllowedBy []string `json:"allowedBy,omitempty"`
 	// WasIsolatedBy (gained probes) are the policies that isolated it, and denied it, before.
 	WasIsolatedBy []string `json:"wasIsolatedBy,omitempty"`
+	// WasDecidedBy (gained probes) is the ClusterNetworkPolicy rule that denied it before, when one did.
+	WasDecidedBy string `json:"wasDecidedBy,omitempty"`
+
+	gained bool
 }
 
 func (c cause) String() string {
+	was := ""
+	if c.WasDecidedBy != "" {
+		was = " (was denied by " + c.WasDecidedBy + ")"
+	}
 	switch {
+	case c.DecidedBy != "" && c.gained:
+		return fmt.Sprintf("%s accepted by %s%s", c.Side, c.DecidedBy, was)
+	case c.DecidedBy != "":
+		return fmt.Sprintf("%s denied by %s", c.Side, c.DecidedBy)
 	case len(c.AllowedBy) > 0:
-		return fmt.Sprintf("%s allowed by %s", c.Side, strings.Join(c.AllowedBy, ", "))
+		return fmt.Sprintf("%s allowed by %s%s", c.Side, strings.Join(c.AllowedBy, ", "), was)
+	case c.gained && c.WasDecidedBy != "":
+		return fmt.Sprintf("%s no longer denied%s", c.Side, was)
 	case !c.Isolated:
 		return fmt.Sprintf("%s no longer isolated (was by %s)", c.Side, strings.Join(c.WasIsolatedBy, ", "))
 	}
 	return fmt.Sprintf("%s isolated by %s, no rule allows", c.Side, strings.Join(c.IsolatedBy, ", "))
+}
+
+// decidedBy names the ClusterNetworkPolicy rule that decided a side, or "" when none did.
+func decidedBy(s eval.Side) string {
+	if s.DecidedBy == nil {
+		return ""
+	}
+	return s.DecidedBy.String()
 }
 
 // probeJSON is one probe of a group.
@@ -176,13 +185,7 @@ func dryRun(c build.Cluster, ch Change, full bool) (*DryRunReport, error) {
 	if err := cmp.Or(errs[0], errs[1]); err != nil {
 		return nil, err
 	}
-	changed := map[ir.PolicyRef]bool{}
-	for _, a := range actions {
-		if a.Action != "unchanged" {
-			ns, name, _ := strings.Cut(a.Policy, "/")
-			changed[ir.PolicyRef{Namespace: ns, Name: name}] = true
-		}
-	}
+	changed := changedPolicies{policies: map[ir.PolicyRef]bool{}, cluster: map[string]bool{}}.of(actions)
 	sides := affected(pods, irs, changed, full)
 	rep.Connectivity = connectivityDiff(pods, sides, eval.New(irs[0]), eval.New(irs[1]))
 	rep.Nodes, rep.UnchangedNodes, err = nodeDiffs(c, after, pods, sides, full)
@@ -192,68 +195,17 @@ func dryRun(c build.Cluster, ch Change, full bool) (*DryRunReport, error) {
 	return rep, nil
 }
 
-// applyChange returns the cluster after ch, and what happens to each policy, sorted.
-func applyChange(c build.Cluster, ch Change) (build.Cluster, []policyAction, error) {
-	have := map[ir.PolicyRef]*networkingv1.NetworkPolicy{}
-	for _, p := range c.Policies {
-		if p != nil {
-			have[ir.PolicyRef{Namespace: p.Namespace, Name: p.Name}] = p
-		}
-	}
-	replace := map[ir.PolicyRef]*networkingv1.NetworkPolicy{}
-	var actions []policyAction
-	for _, p := range ch.Apply {
-		ref := ir.PolicyRef{Namespace: p.Namespace, Name: p.Name}
-		if _, dup := replace[ref]; dup {
-			return build.Cluster{}, nil, fmt.Errorf("NetworkPolicy %s: given twice", ref)
-		}
-		replace[ref] = p
-		a := policyAction{Policy: ref.String(), Action: "create"}
-		if old, ok := have[ref]; ok {
-			a.Action = "update"
-			if apiequality.Semantic.DeepEqual(old.Spec, p.Spec) {
-				a.Action = "unchanged"
-			}
-		}
-		actions = append(actions, a)
-	}
-	for _, ref := range ch.Delete {
-		if _, ok := have[ref]; !ok {
-			return build.Cluster{}, nil, fmt.Errorf("NetworkPolicy %s: cannot delete it: not in the cluster", ref)
-		}
-		if _, ok := replace[ref]; ok {
-			return build.Cluster{}, nil, fmt.Errorf("NetworkPolicy %s: both applied and deleted", ref)
-		}
-		replace[ref] = nil
-		actions = append(actions, policyAction{Policy: ref.String(), Action: "delete"})
-	}
-	slices.SortFunc(actions, func(a, b policyAction) int { return strings.Compare(a.Policy, b.Policy) })
-	after := c
-	after.Policies = make([]*networkingv1.NetworkPolicy, 0, len(c.Policies)+len(ch.Apply))
-	for _, p := range c.Policies {
-		if p == nil {
-			continue
-		}
-		if _, ok := replace[ir.PolicyRef{Namespace: p.Namespace, Name: p.Name}]; !ok {
-			after.Policies = append(after.Policies, p)
-		}
-	}
-	for _, p := range ch.Apply {
-		after.Policies = append(after.Policies, p)
-	}
-	return after, actions, nil
-}
-
 // affectedSides are, per direction (ir.Ingress, ir.Egress), the pods whose side of a verdict may change.
 type affectedSides [2]map[*pod]bool
 
 // affected finds the pods whose ingress or egress verdicts can change: the members of a group (before or after)
-// that a changed policy isolates for that direction. A verdict is the source's egress side and the destination's
-// ingress side; a side depends only on the policies isolating its pod for that direction and on their rules, so a
+// that a changed policy applies to for that direction — a NetworkPolicy isolating them, or a ClusterNetworkPolicy
+// with rules in the group's Admin or Baseline tier. A verdict is the source's egress side and the destination's
+// ingress side; a side depends only on the policies of its pod's group for that direction and on their rules, so a
 // side can change only if one of those policies changes, which makes the pod a member of such a group before or
 // after. A pod sharing an address with an affected pod is affected too (which group owns a shared address depends
 // on the groups). With full, every pod is.
-func affected(pods []*pod, irs [2]*ir.Node, changed map[ir.PolicyRef]bool, full bool) affectedSides {
+func affected(pods []*pod, irs [2]*ir.Node, changed changedPolicies, full bool) affectedSides {
 	sides := affectedSides{{}, {}}
 	byRef := make(map[ir.PodRef]*pod, len(pods))
 	for _, p := range pods {
@@ -268,7 +220,9 @@ func affected(pods []*pod, irs [2]*ir.Node, changed map[ir.PolicyRef]bool, full 
 	for _, n := range irs {
 		for gi := range n.Groups {
 			g := &n.Groups[gi]
-			if !slices.ContainsFunc(g.Policies, func(r ir.PolicyRef) bool { return changed[r] }) {
+			inCluster := func(r ir.ClusterRule) bool { return changed.cluster[r.Policy] }
+			if !slices.ContainsFunc(g.Policies, func(r ir.PolicyRef) bool { return changed.policies[r] }) &&
+				!slices.ContainsFunc(g.Admin, inCluster) && !slices.ContainsFunc(g.Baseline, inCluster) {
 				continue
 			}
 			for _, m := range g.Members {
@@ -319,7 +273,8 @@ type reason struct {
 }
 
 // reasonKey identifies a reason cheaply: which sides are causes, and how. A side's policies (before and after)
-// depend only on its address (which group owns it), so the address stands for them.
+// depend only on its address (which group owns it), so the address stands for them; the rules that decide
+// depend on the probe too, and are part of the key.
 type reasonKey struct {
 	gained bool
 	sides  [2]sideKey // ingress, egress
@@ -329,6 +284,8 @@ type sideKey struct {
 	addr     netip.Addr // invalid: this side is not a cause
 	isolated bool
 	rules    string // gained: the rules that allow it now
+	// decided and wasDecided (gained) are the ClusterNetworkPolicy rules that decide after and before, or "".
+	decided, wasDecided string
 }
 
 // connectivityDiff evaluates, before and after, the probes whose verdict can change: from a pod whose egress
@@ -391,9 +348,10 @@ func (rs *reasons) of(pr probe, before, after eval.Verdict) int32 {
 	for i, d := range both {
 		switch {
 		case !k.gained && !d.after.Allowed:
-			k.sides[i] = sideKey{addr: d.addr, isolated: true}
+			k.sides[i] = sideKey{addr: d.addr, isolated: d.after.Isolated, decided: decidedBy(d.after)}
 		case k.gained && !d.before.Allowed:
-			k.sides[i] = sideKey{addr: d.addr, isolated: d.after.Isolated, rules: ruleNames(d.name, d.after.AllowedBy)}
+			k.sides[i] = sideKey{addr: d.addr, isolated: d.after.Isolated, rules: ruleNames(d.name, d.after.AllowedBy),
+				decided: decidedBy(d.after), wasDecided: decidedBy(d.before)}
 		}
 	}
 	if id, ok := rs.ids[k]; ok {
@@ -406,9 +364,11 @@ func (rs *reasons) of(pr probe, before, after eval.Verdict) int32 {
 		if !sk.addr.IsValid() {
 			continue
 		}
-		c := cause{Side: d.name, Isolated: sk.isolated, IsolatedBy: policyNames(d.after.Policies)}
+		c := cause{Side: d.name, Isolated: sk.isolated, IsolatedBy: policyNames(d.after.Policies),
+			DecidedBy: sk.decided, gained: k.gained}
 		if k.gained {
 			c.WasIsolatedBy = policyNames(d.before.Policies)
+			c.WasDecidedBy = sk.wasDecided
 			if sk.rules != "" {
 				c.AllowedBy = strings.Split(sk.rules, ", ")
 			}

@@ -11,7 +11,7 @@ import (
 func writeDryRun(buf *bytes.Buffer, r *DryRunReport, limit int) {
 	acts := make([]string, len(r.Policies))
 	for i, a := range r.Policies {
-		acts[i] = a.Action + " " + a.Policy
+		acts[i] = a.String()
 	}
 	fmt.Fprintf(buf, "policies: %s\n\n", strings.Join(acts, " · "))
 

@@ -22,6 +22,8 @@ import (
 const (
 	fixtureCluster = "testdata/cluster.yaml"
 	dryRunDir      = "testdata/dryrun/"
+	// cnpExample is the ClusterNetworkPolicy example: its workloads, and its cluster policies on top.
+	cnpExample = "../../examples/clusternetworkpolicy"
 )
 
 // TestGoldenDryRun runs dry-run offline on testdata/cluster.yaml with the changes of testdata/dryrun and compares
@@ -283,12 +285,12 @@ func TestDryRunBadInput(t *testing.T) {
 		{dr("-f", dryRunDir+"nope.yaml"), "testdata/dryrun/nope.yaml: no such file or directory"},
 		{dr("-f", dryRunDir+"invalid.yaml"), `testdata/dryrun/invalid.yaml: document 1: NetworkPolicy beta/bad-cidr: spec.ingress[0].from[0].ipBlock.cidr`},
 		{dr("--delete", "beta/nope"), "--delete beta/nope: no NetworkPolicy beta/nope in testdata/cluster.yaml"},
-		{dr("--delete", "beta"), `--delete "beta": want namespace/name`},
+		{dr("--delete", "beta"), `--delete "beta": want namespace/name of a NetworkPolicy or cnp/name of a ClusterNetworkPolicy`},
 		{dr("-f", dryRunDir+"api-egress.yaml", "--validate=server"), "--validate=server sends the objects to the API server: it needs the live cluster"},
 		{[]string{"dry-run", "--offline", "-f", dryRunDir + "api-egress.yaml", "--validate=server"}, "--validate=server"},
 		{[]string{"dry-run", "--offline", "-f", dryRunDir + "api-egress.yaml"}, "--offline needs --state FILE|DIR"},
 		{dr(), "nothing to try: give the policies to apply with -f FILE|DIR, or --delete NS/NAME"},
-		{dr("-f", pod), pod + ": document 1: Pod x/p: dry-run -f takes NetworkPolicies only"},
+		{dr("-f", pod), pod + ": document 1: Pod x/p: dry-run -f takes NetworkPolicies and ClusterNetworkPolicies only"},
 		{dr("-f", same, "--delete", "gamma/from-outside"), same + ": document 1: NetworkPolicy gamma/from-outside: given with -f and with --delete"},
 		{dr("-f", dryRunDir+"api-egress.yaml", "-o", "wide"), "want table, json or yaml"},
 		{dr("-f", dryRunDir+"api-egress.yaml", "--validate", "strict"), "--validate: want client or server"},
@@ -296,6 +298,16 @@ func TestDryRunBadInput(t *testing.T) {
 		{[]string{"dry-run", "--state", "-", "-f", "-"}, "cannot both read stdin"},
 		{[]string{"dry-run", "--state", dryRunDir + "nope", "-f", dryRunDir + "api-egress.yaml"}, "testdata/dryrun/nope: no such file"},
 		{dr("-f", dryRunDir+"api-egress.yaml", "stray"), `unexpected argument "stray"`},
+		{dr("--delete", "cnp/nope"), "--delete cnp/nope: no ClusterNetworkPolicy nope in testdata/cluster.yaml"},
+		{dr("--delete", "cnp/No_Such"), `--delete "cnp/No_Such": invalid ClusterNetworkPolicy name "No_Such"`},
+		{dr("--delete", "networkpolicy/beta/x/y"), `--delete "networkpolicy/beta/x/y": want namespace/name`},
+		{dr("--delete", "networkpolicy/beta/nope"), "--delete beta/nope: no NetworkPolicy beta/nope"},
+		{dr("-f", "testdata/cnp/bad-range.yaml"), "testdata/cnp/bad-range.yaml: document 1: ClusterNetworkPolicy bad-range: " +
+			"spec.ingress[0].protocols[1].udp.destinationPort.range: start 53 must be less than end 53"},
+		{[]string{"dry-run", "--state", cnpExample, "-f", "testdata/cnp/delegate-changed.yaml", "--delete", "cnp/delegate-dev-http"},
+			"testdata/cnp/delegate-changed.yaml: document 1: ClusterNetworkPolicy delegate-dev-http: given with -f and with --delete"},
+		{[]string{"dry-run", "--state", cnpExample, "--delete", "cnp/default-deny", "--delete", "prod/default-deny"},
+			"--delete prod/default-deny: no NetworkPolicy prod/default-deny in " + cnpExample},
 	} {
 		var out, errOut bytes.Buffer
 		code := Main(tc.args, Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})

@@ -91,6 +91,16 @@ current-context: c
 		{[]string{"explain", "-f", cluster, "--from", "alpha", "--to", "alpha/web", "--port", "80"}, "want namespace/name"},
 		{[]string{"explain", "-f", cluster, "--to", "alpha/web", "--port", "80"}, "--from, --to and --port are required"},
 		{[]string{"matrix", "-f", bad}, "podSelectr"},
+		// ClusterNetworkPolicies are checked as the v1beta1 CRD checks them; the error names file, document, object
+		// and field.
+		{[]string{"matrix", "-f", "testdata/cnp/unknown-field.yaml"},
+			"testdata/cnp/unknown-field.yaml: document 1: ClusterNetworkPolicy typo: spec.ingress[0].form: unknown field"},
+		{[]string{"matrix", "-f", "testdata/cnp/bad-tier.yaml"},
+			`testdata/cnp/bad-tier.yaml: document 1: ClusterNetworkPolicy bad-tier: spec.tier: unsupported tier "Developer"`},
+		{[]string{"render", "-f", "testdata/cnp/bad-cidr.yaml"},
+			`testdata/cnp/bad-cidr.yaml: document 2: ClusterNetworkPolicy bad-cidr: spec.egress[0].to[1].networks[1]: invalid CIDR "10.1.2.3/16": host bits set`},
+		{[]string{"matrix", "-f", "testdata/cnp/bad-range.yaml"},
+			"testdata/cnp/bad-range.yaml: document 1: ClusterNetworkPolicy bad-range: spec.ingress[0].protocols[1].udp.destinationPort.range: start 53 must be less than end 53"},
 		{[]string{"matrix", "-f", cluster, "--ports", "0"}, "not a port"},
 		{[]string{"matrix", "-f", cluster, "--protocols", "UDP"}, "--protocols needs --ports"},
 		{[]string{"matrix", "-f", cluster, "-o", "wide"}, "want table, json, yaml or csv"},

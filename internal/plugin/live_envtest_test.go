@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -37,18 +36,38 @@ func envtestAssets(t *testing.T) string {
 // system:masters user for it.
 func startCluster(t *testing.T, file string) string {
 	t.Helper()
-	cfg, kubeconfig := startAPIServer(t, &envtest.Environment{})
-	c, err := client.New(cfg, client.Options{Scheme: clientgoscheme.Scheme})
+	return startClusterWith(t, &envtest.Environment{}, file)
+}
+
+// startClusterWith starts env (with the CRDs it installs) holding the objects of the manifest files: Namespaces,
+// Nodes and Pods (with their status, as the kubelet writes it), NetworkPolicies and ClusterNetworkPolicies.
+func startClusterWith(t *testing.T, env *envtest.Environment, files ...string) string {
+	t.Helper()
+	cfg, kubeconfig := startAPIServer(t, env)
+	scheme, err := clusterScheme()
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := manifest.Load([]string{file}, nil)
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := manifest.Load(files, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	for _, ns := range objs.Namespaces {
 		createObject(t, ctx, c, ns.DeepCopy())
+	}
+	for _, n := range objs.Nodes {
+		n = n.DeepCopy()
+		status := n.Status
+		createObject(t, ctx, c, n)
+		n.Status = status
+		if err := c.Status().Update(ctx, n); err != nil {
+			t.Fatalf("status of node %s: %v", n.Name, err)
+		}
 	}
 	for _, p := range objs.Pods {
 		p = p.DeepCopy()
@@ -61,6 +80,9 @@ func startCluster(t *testing.T, file string) string {
 	}
 	for _, np := range objs.Policies {
 		createObject(t, ctx, c, np.DeepCopy())
+	}
+	for _, p := range objs.ClusterPolicies {
+		createObject(t, ctx, c, p.DeepCopy())
 	}
 	return kubeconfig
 }

@@ -37,7 +37,10 @@ func newMatrixCommand(src *sourceFlags, streams genericiooptions.IOStreams) *cob
 		Use:   "matrix [-n NS ...] [--ports 80,81] [--protocols TCP,UDP]",
 		Short: "The connectivity truth table: every pod to every pod, on each port, allow or deny",
 		Long: `matrix computes, from the IR the agent builds, whether each pod may open a connection to each other pod: on
-the destination's container ports, or on --ports × --protocols; one row per address family for dual-stack pods.`,
+the destination's container ports, or on --ports × --protocols; one row per address family for dual-stack pods.
+ClusterNetworkPolicy tiers count (Admin, then NetworkPolicy, then Baseline): the table lists the
+ClusterNetworkPolicy rules that decided probes, with how many each denied or accepted, and -o json and yaml give
+such a probe its rule as decidedBy.`,
 		Example: `  kubectl nftpolicy matrix -n shop -n tools
   kubectl nftpolicy matrix --ports 80,443 --protocols TCP -o csv
   kubectl nftpolicy matrix --offline -f cluster/ -o json`,
@@ -101,6 +104,9 @@ type cell struct {
 	Port     uint16 `json:"port"`
 	Protocol string `json:"protocol"`
 	Verdict  string `json:"verdict"`
+	// DecidedBy is the ClusterNetworkPolicy rule that decided the verdict, left out when NetworkPolicies or the
+	// default decided (see view.DecidedBy).
+	DecidedBy string `json:"decidedBy,omitempty"`
 }
 
 // Run computes and prints the matrix.
@@ -156,7 +162,7 @@ func (o *MatrixOptions) cells(ev *eval.Evaluator, pods []*pod) []cell {
 	eachProbe(pods, pods, o.ports, func(pr probe) {
 		v := ev.Check(pr.fromIP, pr.toIP, pr.port.proto, pr.port.num)
 		out = append(out, cell{From: pr.from.key, To: pr.to.key, FromIP: pr.fromIP.String(), ToIP: pr.toIP.String(),
-			Port: pr.port.num, Protocol: protoName(pr.port.proto), Verdict: verdictWord(v.Allowed)})
+			Port: pr.port.num, Protocol: protoName(pr.port.proto), Verdict: verdictWord(v.Allowed), DecidedBy: view.DecidedBy(v)})
 	})
 	return out
 }
@@ -237,12 +243,13 @@ func (o *MatrixOptions) print(buf *bytes.Buffer, cells []cell) error {
 				allow++
 			}
 			rs[i] = view.Result{From: c.From, To: c.To, Port: c.Port, Protocol: c.Protocol, Observed: ok, Expected: ok,
-				FromIP: mustAddr(c.FromIP), ToIP: mustAddr(c.ToIP)}
+				FromIP: mustAddr(c.FromIP), ToIP: mustAddr(c.ToIP), DecidedBy: c.DecidedBy}
 		}
 		if err := view.Matrix(buf, rs, view.Options{}); err != nil {
 			return err
 		}
 		fmt.Fprintf(buf, "%d probes · %d allow · %d deny\n", len(cells), allow, len(cells)-allow)
+		buf.WriteString(view.ClusterRules(rs, view.Options{}))
 	}
 	return nil
 }

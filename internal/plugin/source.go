@@ -5,15 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	cnpv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/compiler/build"
 	"github.com/nftpolicy/nftpolicy/internal/manifest"
@@ -42,7 +45,7 @@ func (f *sourceFlags) addTo(cmd *cobra.Command) {
 // addFiles registers -f on a command whose files are the cluster's state.
 func (f *sourceFlags) addFiles(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVarP(&f.files, "filename", "f", nil,
-		`manifests of the cluster (Namespaces, Pods, NetworkPolicies, Lists; a directory: its *.yaml/*.yml/*.json; "-": stdin); implies --offline`)
+		`manifests of the cluster (Namespaces, Pods, Nodes, NetworkPolicies, ClusterNetworkPolicies, Lists; a directory: its *.yaml/*.yml/*.json; "-": stdin); implies --offline`)
 }
 
 // state is a cluster as a command reads it.
@@ -66,22 +69,24 @@ func (f *sourceFlags) load(ctx context.Context, in io.Reader) (*state, error) {
 			return nil, fmt.Errorf("no objects found in %s", fileList(f.files))
 		}
 		return &state{
-			cluster: build.Cluster{Namespaces: objs.Namespaces, Pods: objs.Pods, Policies: objs.Policies},
+			cluster: objs.Cluster(),
 			objs:    objs, from: fileList(f.files),
 		}, nil
 	}
 	return f.loadLive(ctx)
 }
 
-// loadLive lists Namespaces, Pods and NetworkPolicies from the API server: get/list only.
+// loadLive lists Namespaces, Pods, NetworkPolicies and ClusterNetworkPolicies from the API server (get/list only;
+// a cluster without the ClusterNetworkPolicy CRD has none), and the Nodes when a ClusterNetworkPolicy has a nodes
+// peer, so that reading a cluster without them needs no access to nodes.
 func (f *sourceFlags) loadLive(ctx context.Context) (*state, error) {
 	cfg, err := f.config.ToRESTConfig()
 	if err != nil {
 		return nil, fmt.Errorf("no cluster to read (%v); give the cluster's manifests with --offline -f FILE", err)
 	}
 	cfg.Timeout = liveTimeout
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+	scheme, err := clusterScheme()
+	if err != nil {
 		return nil, err
 	}
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
@@ -93,26 +98,60 @@ func (f *sourceFlags) loadLive(ctx context.Context) (*state, error) {
 	var nss corev1.NamespaceList
 	var pods corev1.PodList
 	var pols networkingv1.NetworkPolicyList
+	var cnps cnpv1beta1.ClusterNetworkPolicyList
+	var nodes corev1.NodeList
 	for _, l := range []struct {
-		what string
-		list client.ObjectList
-	}{{"namespaces", &nss}, {"pods", &pods}, {"networkpolicies", &pols}} {
-		if err := c.List(ctx, l.list); err != nil {
+		what     string
+		list     client.ObjectList
+		optional bool // a CRD the cluster may not have
+	}{{"namespaces", &nss, false}, {"pods", &pods, false}, {"networkpolicies", &pols, false},
+		{"clusternetworkpolicies", &cnps, true}} {
+		if err := c.List(ctx, l.list); err != nil && !(l.optional && meta.IsNoMatchError(err)) {
 			return nil, fmt.Errorf("cannot read %s from the cluster at %s: %w (to work from manifests instead: "+
 				"--offline -f FILE)", l.what, cfg.Host, err)
 		}
 	}
-	st := &state{from: cfg.Host}
-	for i := range nss.Items {
-		st.cluster.Namespaces = append(st.cluster.Namespaces, &nss.Items[i])
+	if slices.ContainsFunc(cnps.Items, hasNodesPeer) {
+		if err := c.List(ctx, &nodes); err != nil {
+			return nil, fmt.Errorf("cannot read nodes from the cluster at %s (a ClusterNetworkPolicy has a nodes peer): %w "+
+				"(to work from manifests instead: --offline -f FILE)", cfg.Host, err)
+		}
 	}
-	for i := range pods.Items {
-		st.cluster.Pods = append(st.cluster.Pods, &pods.Items[i])
+	return &state{from: cfg.Host, cluster: build.Cluster{Namespaces: ptrs(nss.Items), Pods: ptrs(pods.Items),
+		Policies: ptrs(pols.Items), ClusterPolicies: ptrs(cnps.Items), Nodes: ptrs(nodes.Items)}}, nil
+}
+
+// clusterScheme knows the kinds the plugin reads and writes: the built-in ones and ClusterNetworkPolicy.
+func clusterScheme() (*runtime.Scheme, error) {
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, err
 	}
-	for i := range pols.Items {
-		st.cluster.Policies = append(st.cluster.Policies, &pols.Items[i])
+	if err := cnpv1beta1.Install(scheme); err != nil {
+		return nil, err
 	}
-	return st, nil
+	return scheme, nil
+}
+
+// hasNodesPeer reports whether a ClusterNetworkPolicy selects nodes as egress peers.
+func hasNodesPeer(p cnpv1beta1.ClusterNetworkPolicy) bool {
+	for _, r := range p.Spec.Egress {
+		for _, to := range r.To {
+			if to.Nodes != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ptrs points at every item of a list.
+func ptrs[T any](items []T) []*T {
+	out := make([]*T, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out
 }
 
 // locate prefixes an error about one object ("Kind ns/name: field: problem", as package build words them) with

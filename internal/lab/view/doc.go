@@ -25,7 +25,9 @@
 // without gaps with the row labels cut in the middle; a legend names in full every column that is no row and every
 // cut label. Under the matrix: the key of the glyphs it uses, the per-port table of the pairs it cannot spell out
 // (◐, ✗, ?, and "a" when partly audited: one line per set of verdicts, with the pairs that share it), the
-// mismatches and the probe errors. The summary counts the probes audit mode let through.
+// mismatches and the probe errors. The summary counts the probes audit mode let through. ClusterRules lists the
+// ClusterNetworkPolicy rules that decided expected verdicts (Admin and Baseline tiers), with how many probes each
+// denied or accepted; NetworkPolicy and the default allow decided the rest.
 //
 // Everything is a pure function of the results, sorted, and without colour byte-stable (the golden tests in
 // testdata/ are the reference: `go test ./internal/lab/view -update` rewrites them). Colour only decorates: the

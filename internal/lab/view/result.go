@@ -14,7 +14,10 @@ type Result struct {
 	// Audited: the expected allow is there only because a side is in audit mode (eval.Verdict.Audited): enforced,
 	// the connection would be denied. Always false when !Expected.
 	Audited bool
-	Err     error // the probe itself failed (lab fault): shown as "?" in the matrix and listed
+	// DecidedBy is the ClusterNetworkPolicy rule that decided the expected verdict (see DecidedBy), "" when
+	// NetworkPolicies or the default did: listed under the matrix by ClusterRules.
+	DecidedBy string
+	Err       error // the probe itself failed (lab fault): shown as "?" in the matrix and listed
 }
 
 // Options for rendering.
