@@ -162,7 +162,7 @@ func TestDryRunSmartEqualsFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := build.Cluster{Namespaces: objs.Namespaces, Pods: objs.Pods, Policies: objs.Policies}
+	plain := objs.Cluster()
 	files, err := filepath.Glob(dryRunDir + "*.yaml")
 	if err != nil || len(files) < 4 {
 		t.Fatalf("%v: %v", files, err)
