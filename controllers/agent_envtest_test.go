@@ -139,7 +139,7 @@ func TestAgentOnAPIServer(t *testing.T) {
 			t.Errorf("/metrics lacks %s", m)
 		}
 	}
-	if c, ok, err := storeSnapshot(ctx, agent.GetCache()); !ok || err != nil || len(c.Pods) != 3 {
+	if c, ok, err := storeSnapshot(ctx, agent.GetCache(), false); !ok || err != nil || len(c.Pods) != 3 {
 		t.Errorf("syncs do not read the informers' stores: ok %v, err %v, %d pods", ok, err, len(c.Pods))
 	}
 

@@ -25,7 +25,9 @@ import (
 // that resource; one that succeeds ends it. An accepted Watch ends it only once it has proved itself (see
 // settle): after an outage the first watch is often accepted and then ends at once with 410 "too old resource
 // version", and the reflector waits out a backoff grown during the outage (up to 30 s) before it lists again —
-// still disconnected, so still not ready. A List that fails with 410 is the server answering, not an outage.
+// still disconnected, so still not ready. A List that fails with 410 is the server answering, not an outage;
+// so is 404, which means the kind is not served: a ClusterNetworkPolicy CRD removed while the agent watches it,
+// until the agent's next look at discovery stops the watch (clusterPolicies).
 //
 // Check fails once any resource has been failing for longer than the threshold, so a single dropped
 // connection does not flip readiness, naming the resource and the last error. The start and the end of every
@@ -84,7 +86,7 @@ func (h *APIHealth) observe(ctx context.Context, resource, verb string, err erro
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f, ok := h.failing[resource]
-	if err == nil || apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+	if err == nil || apierrors.IsResourceExpired(err) || apierrors.IsGone(err) || apierrors.IsNotFound(err) {
 		if ok {
 			h.log.Info("API server reachable again", "resource", resource, "after", h.now().Sub(f.since).String())
 			delete(h.failing, resource)

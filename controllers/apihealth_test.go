@@ -71,6 +71,16 @@ func TestAPIHealthFailsOnlyAfterAFailureStreakOutlastsTheThreshold(t *testing.T)
 		t.Errorf("an expired resourceVersion counts as unreachable: %v", err)
 	}
 
+	// Nor is "not found": the kind is not served (a CRD removed), which discovery deals with.
+	src.err = apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("RBAC"))
+	lw.ListWithContext(ctx, metav1.ListOptions{})
+	src.err = apierrors.NewNotFound(schema.GroupResource{Group: "policy.networking.k8s.io", Resource: "clusternetworkpolicies"}, "")
+	lw.ListWithContext(ctx, metav1.ListOptions{})
+	now = now.Add(time.Minute)
+	if err := h.Check(nil); err != nil {
+		t.Errorf("a kind that is not served counts as unreachable: %v", err)
+	}
+
 	// A new streak starts from its own first failure; a successful watch ends it.
 	src.err = apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("RBAC"))
 	lw.WatchWithContext(ctx, metav1.ListOptions{})

@@ -1,12 +1,15 @@
 // Package controllers is the agent: one controller-runtime manager per node that keeps table inet nftpolicy in
-// that node's network namespace in step with the cluster's NetworkPolicies, Pods and Namespaces.
+// that node's network namespace in step with the cluster's NetworkPolicies, Pods and Namespaces, and its
+// ClusterNetworkPolicies and Nodes when the API server serves ClusterNetworkPolicy (clusterPolicies asks
+// discovery, at start and every few minutes).
 //
 // New builds the manager. Its cache keeps only what the IR builder reads (transform functions strip Pods to
-// their addresses, labels, node, phase and ports; Namespaces to name and labels), since every agent watches every
-// pod of the cluster. Every relevant watch event enqueues one fixed key, so a burst of events becomes one sync:
-// list everything from the cache, set aside the NetworkPolicies that cannot be enforced (each gets a Kubernetes
-// Event, once per generation), build the node's IR, compile it and hand the desired table to the Dataplane,
-// which applies the difference in one atomic batch. One worker: syncs never overlap.
+// their addresses, labels, node, phase and ports; Namespaces to name and labels; Nodes to labels and addresses),
+// since every agent watches every pod and node of the cluster. Every relevant watch event enqueues one fixed key, so a burst of events becomes one sync:
+// list everything from the cache, set aside the policies that cannot be enforced (each gets a Kubernetes Event,
+// once per generation, as does a ClusterNetworkPolicy enforced but for some fields), build the node's IR,
+// compile it and hand the desired table to the Dataplane, which applies the difference in one atomic batch. One
+// worker: syncs never overlap.
 //
 // Lifecycle (DESIGN §4):
 //

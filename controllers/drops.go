@@ -28,7 +28,12 @@ type Drop struct {
 	SrcPod, DstPod string
 	Proto          string // "tcp", "udp", "sctp", "icmp", ... or the protocol number
 	Port           uint16 // destination port (0 without one)
-	// Policies are the policies isolating the pod in that direction, none of whose rules allows the packet.
+	// Tier is "Admin" or "Baseline" when a Deny rule of a ClusterNetworkPolicy of that tier dropped the packet;
+	// "" when NetworkPolicy isolation did.
+	Tier string
+	// Policies are the policies isolating the pod in that direction, none of whose rules allows the packet
+	// ("namespace/name"); with a Tier, the pod's ClusterNetworkPolicies of that tier with Deny rules, one of
+	// which denied it (names).
 	Policies []string
 	// Audit: the pod's namespace (or the cluster) is in audit mode; the packet was let through, not dropped.
 	Audit bool
@@ -43,15 +48,24 @@ func (d Drop) Reason() string {
 	if pod == "" {
 		pod = addr.String()
 	}
+	one := len(d.Policies) == 1
 	reason := fmt.Sprintf("%s is isolated for %s by %s and no rule of %s allows this", pod, d.Direction,
-		strings.Join(d.Policies, ", "), map[bool]string{true: "it", false: "them"}[len(d.Policies) == 1])
+		strings.Join(d.Policies, ", "), map[bool]string{true: "it", false: "them"}[one])
+	if d.Tier != "" {
+		by := "one of the " + d.Tier + " ClusterNetworkPolicies " + strings.Join(d.Policies, ", ")
+		if one {
+			by = d.Tier + " ClusterNetworkPolicy " + d.Policies[0]
+		}
+		reason = fmt.Sprintf("%s of %s is denied by a Deny rule of %s", d.Direction, pod, by)
+	}
 	if d.Audit {
 		reason += " (audit mode: let through)"
 	}
 	return reason
 }
 
-// dropLog reads the packets the group chains log before dropping (NFLOG), and reports each as a Drop: a log
+// dropLog reads the packets the group chains and the tiers' deny chains log before dropping (NFLOG), and
+// reports each as a Drop: a log
 // line, the nftpolicy_drops_logged_total metric, the OnDrop hook, and the recent drops kept for the node's
 // status. The kernel limits how many it logs (compiler.LogOptions); a full socket loses some
 // (nftpolicy_drops_lost_total).
@@ -124,7 +138,7 @@ func (d *dropLog) run(ctx context.Context) error {
 	}
 }
 
-// drop describes p, logged by the group chain named in its prefix; false when no chain in force has that name.
+// drop describes p, logged by the chain named in its prefix; false when no chain in force has that name.
 func (d *dropLog) drop(p nflog.Packet) (Drop, bool) {
 	idx := d.chains.Load()
 	if idx == nil {
@@ -135,7 +149,7 @@ func (d *dropLog) drop(p nflog.Packet) (Drop, bool) {
 		return Drop{}, false
 	}
 	drop := Drop{At: time.Now(), Direction: info.Direction.String(), Src: p.Src, Dst: p.Dst,
-		Proto: protoName(p.Proto), Port: p.DstPort, Audit: info.Audit}
+		Proto: protoName(p.Proto), Port: p.DstPort, Audit: info.Audit, Tier: tierName(info.Tier)}
 	for _, pol := range info.Policies {
 		drop.Policies = append(drop.Policies, pol.String())
 	}
@@ -151,7 +165,7 @@ func (d *dropLog) report(drop Drop) {
 	}
 	d.log.Info(msg, "direction", drop.Direction, "src", orAddr(drop.SrcPod, drop.Src),
 		"dst", orAddr(drop.DstPod, drop.Dst), "srcIP", drop.Src.String(), "dstIP", drop.Dst.String(),
-		"proto", drop.Proto, "port", drop.Port, "policies", drop.Policies, "reason", drop.Reason())
+		"proto", drop.Proto, "port", drop.Port, "tier", drop.Tier, "policies", drop.Policies, "reason", drop.Reason())
 	d.mu.Lock()
 	d.recent = append(d.recent, drop)
 	if len(d.recent) > maxRecentDrops {

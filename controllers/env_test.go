@@ -2,10 +2,12 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/testr"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -19,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllertest"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
 // The sync loop under test runs its real controller (workqueue, one worker, backoff) on fake informers: the
@@ -46,6 +49,9 @@ type envConfig struct {
 	verify   time.Duration
 	unsynced bool // the Pod informer starts unsynced: call e.informerSynced
 	dp       *fakeDataplane
+	served   ServedFunc    // nil: the loop does not follow ClusterNetworkPolicy
+	recheck  time.Duration // of served
+	log      logr.Logger   // the controller's; zero: testr
 }
 
 func withVerify(d time.Duration) envOption { return func(c *envConfig) { c.verify = d } }
@@ -54,9 +60,16 @@ func withDataplane(dp *fakeDataplane) envOption {
 	return func(c *envConfig) { c.dp = dp }
 }
 
+// withClusterPolicies makes the loop follow ClusterNetworkPolicy, asking served every recheck.
+func withClusterPolicies(served ServedFunc, recheck time.Duration) envOption {
+	return func(c *envConfig) { c.served, c.recheck = served, recheck }
+}
+
+func withLogger(l logr.Logger) envOption { return func(c *envConfig) { c.log = l } }
+
 func newScheme(t *testing.T) *runtime.Scheme {
 	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
+	if err := errors.Join(clientgoscheme.AddToScheme(s), cnp.Install(s)); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -84,18 +97,23 @@ func start(t *testing.T, objs []client.Object, opts ...envOption) *env {
 	}
 	// FakeInformers makes an informer on first use in a map without a lock; the controller's sources and the
 	// sync loop's snapshot ask for them from different goroutines, so they are all made here, before either runs.
-	for _, obj := range []client.Object{&corev1.Namespace{}, &corev1.Pod{}, &networkingv1.NetworkPolicy{}} {
+	for _, obj := range watched(true) {
 		if _, err := e.informers.FakeInformerFor(context.Background(), obj); err != nil {
 			t.Fatal(err)
 		}
 	}
 	s, err := NewNodeSync(NodeSyncConfig{NodeName: testNode, Reader: e.client, Informers: e.informers, Dataplane: e.dp,
-		Recorder: e.recorder, VerifyInterval: cfg.verify, OnSync: func(r Report) { e.reports <- r }})
+		Recorder: e.recorder, VerifyInterval: cfg.verify, OnSync: func(r Report) { e.reports <- r },
+		ClusterPolicies: cfg.served, clusterPolicyRecheck: cfg.recheck})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.sync = s
-	c, err := s.NewController(e.informers, testr.New(t))
+	log := cfg.log
+	if log.GetSink() == nil {
+		log = testr.New(t)
+	}
+	c, err := s.NewController(e.informers, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
 // enqueue is the event handler of every watch: whatever the object, it enqueues the one key of the node's sync
@@ -41,8 +42,9 @@ func (e enqueue[T]) add(q queue) {
 }
 
 // changed reports whether an update may change the IR: labels, spec or status of a Pod, labels or the audit
-// annotation of a Namespace,
-// the spec of a NetworkPolicy. Objects of other types always count as changed.
+// annotation of a Namespace, the spec of a NetworkPolicy or ClusterNetworkPolicy, labels or status.addresses of a
+// Node (its other status changes every few minutes on every node, and means nothing here). Objects of other
+// types always count as changed.
 func changed(oldObj, newObj client.Object) bool {
 	switch o := oldObj.(type) {
 	case *corev1.Pod:
@@ -56,6 +58,13 @@ func changed(oldObj, newObj client.Object) bool {
 	case *networkingv1.NetworkPolicy:
 		n, ok := newObj.(*networkingv1.NetworkPolicy)
 		return !ok || !equality.Semantic.DeepEqual(o.Spec, n.Spec)
+	case *cnp.ClusterNetworkPolicy:
+		n, ok := newObj.(*cnp.ClusterNetworkPolicy)
+		return !ok || !equality.Semantic.DeepEqual(o.Spec, n.Spec)
+	case *corev1.Node:
+		n, ok := newObj.(*corev1.Node)
+		return !ok || !maps.Equal(o.Labels, n.Labels) ||
+			!equality.Semantic.DeepEqual(o.Status.Addresses, n.Status.Addresses)
 	}
 	return true
 }

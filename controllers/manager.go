@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -14,6 +16,7 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/api/v1alpha1"
 	"github.com/nftpolicy/nftpolicy/nft/kernel"
@@ -31,7 +34,8 @@ type Agent struct {
 }
 
 // New builds the agent of node opts.NodeName against the API server of cfg: the cache (transformed Pods,
-// Namespaces, NetworkPolicies), the sync loop, the writer of the node's NodePolicyStatus (unless
+// Namespaces, NetworkPolicies, and ClusterNetworkPolicies and Nodes when the API server serves
+// ClusterNetworkPolicy), the sync loop, the writer of the node's NodePolicyStatus (unless
 // opts.NoStatus), /healthz and /readyz on opts.ProbeAddr (plain HTTP, unauthenticated: the kubelet probes them),
 // metrics on controller-runtime's registry served on opts.MetricsAddr (metricsServerOptions). Unless
 // opts.Dataplane is set it opens nftables in opts.NetnsPath now, and closes it when the manager stops. Nothing is
@@ -42,7 +46,7 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		return nil, err
 	}
 	scheme := runtime.NewScheme()
-	if err := errors.Join(clientgoscheme.AddToScheme(scheme), v1alpha1.AddToScheme(scheme)); err != nil {
+	if err := errors.Join(clientgoscheme.AddToScheme(scheme), v1alpha1.AddToScheme(scheme), cnp.Install(scheme)); err != nil {
 		return nil, fmt.Errorf("scheme: %w", err)
 	}
 	health := NewAPIHealth(opts.APIUnreachableAfter)
@@ -97,17 +101,23 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		}
 	}
 	compile := opts.compileOptions()
+	served, err := discoveryServed(cfg)
+	if err != nil {
+		return nil, err
+	}
 	s, err := NewNodeSync(NodeSyncConfig{
-		Compile:        &compile,
-		NodeName:       opts.NodeName,
-		Reader:         mgr.GetCache(),
-		Informers:      mgr.GetCache(),
-		Dataplane:      dp,
-		Recorder:       rec,
-		VerifyInterval: opts.VerifyInterval,
-		strict:         opts.strictMode(),
-		OnSync:         onSync,
-		metrics:        m,
+		Compile:              &compile,
+		NodeName:             opts.NodeName,
+		Reader:               mgr.GetCache(),
+		Informers:            mgr.GetCache(),
+		Dataplane:            dp,
+		Recorder:             rec,
+		VerifyInterval:       opts.VerifyInterval,
+		strict:               opts.strictMode(),
+		OnSync:               onSync,
+		ClusterPolicies:      served,
+		clusterPolicyRecheck: opts.clusterPolicyRecheck,
+		metrics:              m,
 	})
 	if err != nil {
 		return nil, err
@@ -147,6 +157,20 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		return nil, fmt.Errorf("health checks: %w", err)
 	}
 	return a, nil
+}
+
+// discoveryTimeout bounds one discovery request: an API server that does not answer is asked again.
+const discoveryTimeout = 15 * time.Second
+
+// discoveryServed asks the API server of cfg whether it serves ClusterNetworkPolicy (DiscoveryServed).
+func discoveryServed(cfg *rest.Config) (ServedFunc, error) {
+	c := rest.CopyConfig(cfg)
+	c.Timeout = discoveryTimeout
+	d, err := discovery.NewDiscoveryClientForConfig(c)
+	if err != nil {
+		return nil, fmt.Errorf("discovery client: %w", err)
+	}
+	return DiscoveryServed(d), nil
 }
 
 // The file names in Options.MetricsCertDir (controller-runtime's defaults, set here so that withDefaults checks

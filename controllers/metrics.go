@@ -73,9 +73,9 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 	m.sets = reg(gauge("nftpolicy_sets", "Sets and verdict maps in force.")).(prometheus.Gauge)
 	m.elements = reg(gauge("nftpolicy_set_elements", "Set and map elements in force.")).(prometheus.Gauge)
 	m.enforced = reg(gauge("nftpolicy_policies_enforced",
-		"NetworkPolicies that select at least one pod of this node.")).(prometheus.Gauge)
+		"NetworkPolicies and ClusterNetworkPolicies that select at least one pod of this node.")).(prometheus.Gauge)
 	m.excluded = reg(gauge("nftpolicy_policies_excluded",
-		"NetworkPolicies of the cluster set aside because they cannot be enforced.")).(prometheus.Gauge)
+		"NetworkPolicies and ClusterNetworkPolicies of the cluster set aside because they cannot be enforced.")).(prometheus.Gauge)
 	m.tamperRepairs = reg(prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "nftpolicy_tamper_repairs_total",
 		Help: "Times the verification found the table deleted or changed by someone else and restored it.",

@@ -40,6 +40,11 @@ type NodeSync struct {
 	now       func() time.Time
 	compile   *compiler.Options
 	strict    *strictMode // nil: strict mode off
+	// served tells whether ClusterNetworkPolicy is served (nil: never asked, NetworkPolicy only); cnp follows
+	// the answer once the controller exists.
+	served     ServedFunc
+	cnpRecheck time.Duration
+	cnp        *clusterPolicies
 	// chains describes the group chains of the table in force, for the counters and the drop log.
 	chains atomic.Pointer[chainIndex]
 
@@ -75,6 +80,11 @@ type NodeSyncConfig struct {
 	metrics *metrics
 	// strict, when set, cuts the established flows a sync's new table denies (Options.Strict).
 	strict *strictMode
+	// ClusterPolicies tells whether the API server serves ClusterNetworkPolicy (DiscoveryServed); the sync loop
+	// then watches ClusterNetworkPolicies and Nodes too. Nil: it enforces NetworkPolicy only, and never asks.
+	ClusterPolicies ServedFunc
+	// clusterPolicyRecheck is how often ClusterPolicies is asked again; 0: clusterPolicyRecheck.
+	clusterPolicyRecheck time.Duration
 }
 
 // NewNodeSync returns the sync loop of one node.
@@ -87,19 +97,21 @@ func NewNodeSync(c NodeSyncConfig) (*NodeSync, error) {
 		}
 	}
 	return &NodeSync{
-		node:      c.NodeName,
-		reader:    c.Reader,
-		informers: c.Informers,
-		dp:        c.Dataplane,
-		filter:    newPolicyFilter(c.NodeName, c.Recorder),
-		builder:   build.NewBuilder(c.NodeName),
-		metrics:   m,
-		burst:     &burst{now: time.Now},
-		verify:    c.VerifyInterval,
-		onSync:    c.OnSync,
-		now:       time.Now,
-		compile:   cmp.Or(c.Compile, &compiler.DefaultOptions),
-		strict:    c.strict,
+		node:       c.NodeName,
+		reader:     c.Reader,
+		informers:  c.Informers,
+		dp:         c.Dataplane,
+		filter:     newPolicyFilter(c.NodeName, c.Recorder),
+		builder:    build.NewBuilder(c.NodeName),
+		metrics:    m,
+		burst:      &burst{now: time.Now},
+		verify:     c.VerifyInterval,
+		onSync:     c.OnSync,
+		now:        time.Now,
+		compile:    cmp.Or(c.Compile, &compiler.DefaultOptions),
+		strict:     c.strict,
+		served:     c.ClusterPolicies,
+		cnpRecheck: cmp.Or(c.clusterPolicyRecheck, clusterPolicyRecheck),
 	}, nil
 }
 
@@ -112,7 +124,10 @@ func (s *NodeSync) Reconcile(ctx context.Context, _ reconcile.Request) (reconcil
 	if ctx.Err() != nil {
 		return reconcile.Result{}, nil // stopping: start no sync
 	}
-	if !s.cacheSynced(ctx) {
+	// ClusterNetworkPolicies come and go with their CRD: not while this pass reads them.
+	served, release := s.cnp.reading()
+	defer release()
+	if !s.cacheSynced(ctx, served) {
 		// Only reachable when the controller stopped before its caches synced (controller-runtime then starts
 		// the workers anyway): the table stays as it is.
 		log.Info("cache not synced: leaving the table as it is")
@@ -125,7 +140,7 @@ func (s *NodeSync) Reconcile(ctx context.Context, _ reconcile.Request) (reconcil
 		return s.idle(start), nil
 	}
 	if err == nil {
-		kind, err = s.sync(ctx, log, first, &rep)
+		kind, err = s.sync(ctx, log, first, served, &rep)
 	}
 	if err != nil {
 		s.fail(first, kind, err)
@@ -142,12 +157,16 @@ func (s *NodeSync) Reconcile(ctx context.Context, _ reconcile.Request) (reconcil
 	return s.idle(start), nil
 }
 
-// cacheSynced reports whether every watched informer has synced (true without informers: tests on a reader).
-func (s *NodeSync) cacheSynced(ctx context.Context) bool {
+// cacheSynced reports whether every watched informer has synced, ClusterNetworkPolicies and Nodes when served
+// (true without informers: tests on a reader).
+func (s *NodeSync) cacheSynced(ctx context.Context, served bool) bool {
+	if !s.cnp.decided() {
+		return false
+	}
 	if s.informers == nil {
 		return true
 	}
-	for _, obj := range watched() {
+	for _, obj := range watched(served) {
 		inf, err := s.informers.GetInformer(ctx, obj, cache.BlockUntilSynced(false))
 		if err != nil || !inf.HasSynced() {
 			return false

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllertest"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
@@ -45,6 +46,10 @@ func irFor(t *testing.T, objs []client.Object) *ir.Node {
 			c.Pods = append(c.Pods, o)
 		case *networkingv1.NetworkPolicy:
 			c.Policies = append(c.Policies, o)
+		case *cnp.ClusterNetworkPolicy:
+			c.ClusterPolicies = append(c.ClusterPolicies, o)
+		case *corev1.Node:
+			c.Nodes = append(c.Nodes, o)
 		}
 	}
 	n, err := build.Node(c, testNode)

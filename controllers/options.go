@@ -77,6 +77,9 @@ type Options struct {
 	// TCP segments that conntrack sees as new but are not a SYN, so that a cut flow stays cut
 	// (compiler.Options.Strict). Off: a policy change applies to new connections only.
 	Strict bool
+
+	// clusterPolicyRecheck replaces clusterPolicyRecheck (tests).
+	clusterPolicyRecheck time.Duration
 }
 
 // compileOptions are the compiler's options these Options ask for.

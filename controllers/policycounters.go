@@ -20,8 +20,11 @@ type counterReader interface {
 // policyCounters exports the kernel's rule counters per policy at every scrape: the packets and bytes the group
 // chains of the applied table let through ("allow") and dropped ("drop"), added up over the chains each policy
 // isolates pods of. A chain stands for the union of its policies, so a packet counts for every policy of the
-// chain that passed or dropped it: "allowed while isolated by P", not "allowed by P's own rule". The label
-// set is bounded by the policies that select a pod of this node × 2 directions × 2 verdicts.
+// chain that passed or dropped it: "allowed while isolated by P", not "allowed by P's own rule". Likewise a
+// ClusterNetworkPolicy tier's lookups and deny chain count for every policy of the tier with such rules
+// (indexChains); its series have namespace "" and tier "Admin" or "Baseline". A NetworkPolicy's series have tier
+// "", which Prometheus stores as no label at all: they are the series they were before tiers existed. The label
+// set is bounded by the policies that select a pod of this node × 2 directions × 3 verdicts.
 type policyCounters struct {
 	dp      counterReader
 	chains  *atomic.Pointer[chainIndex]
@@ -31,13 +34,15 @@ type policyCounters struct {
 }
 
 func newPolicyCounters(dp counterReader, chains *atomic.Pointer[chainIndex]) *policyCounters {
-	labels := []string{"namespace", "policy", "direction", "verdict"}
+	labels := []string{"namespace", "policy", "tier", "direction", "verdict"}
 	return &policyCounters{
 		dp:     dp,
 		chains: chains,
 		packets: prometheus.NewDesc("nftpolicy_policy_packets_total",
-			"Packets of new connections that the rules of a policy's pods let through (verdict allow) or dropped "+
-				"(verdict drop), from the kernel's counters; reset when a chain is rewritten.", labels, nil),
+			"Packets of new connections that the rules of a policy's pods let through (verdict allow), dropped "+
+				"(verdict drop) or let through in audit mode (verdict audit), from the kernel's counters; reset when "+
+				"a chain is rewritten. namespace is empty and tier Admin or Baseline for a ClusterNetworkPolicy.",
+			labels, nil),
 		bytes: prometheus.NewDesc("nftpolicy_policy_bytes_total",
 			"Bytes of the packets counted by nftpolicy_policy_packets_total.", labels, nil),
 		errors: prometheus.NewCounter(prometheus.CounterOpts{Name: "nftpolicy_counter_read_errors_total",
@@ -68,6 +73,7 @@ func (c *policyCounters) Describe(ch chan<- *prometheus.Desc) {
 
 type counterKey struct {
 	policy    ir.PolicyRef
+	tier      ir.Tier // 0: NetworkPolicy
 	direction string
 	verdict   string
 }
@@ -82,7 +88,7 @@ func (c *policyCounters) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	for k, s := range total {
-		labels := []string{k.policy.Namespace, k.policy.Name, k.direction, k.verdict}
+		labels := []string{k.policy.Namespace, k.policy.Name, tierName(k.tier), k.direction, k.verdict}
 		ch <- prometheus.MustNewConstMetric(c.packets, prometheus.CounterValue, float64(s.packets), labels...)
 		ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.CounterValue, float64(s.bytes), labels...)
 	}
@@ -92,6 +98,7 @@ func (c *policyCounters) Collect(ch chan<- prometheus.Metric) {
 // audit mode, in one direction, for the node's status (busiestPolicies).
 type policyCount struct {
 	policy                    ir.PolicyRef
+	tier                      ir.Tier // 0: NetworkPolicy
 	direction                 string
 	allowed, dropped, audited uint64
 }
@@ -105,13 +112,14 @@ func (c *policyCounters) counts() ([]policyCount, error) {
 	}
 	type key struct {
 		policy    ir.PolicyRef
+		tier      ir.Tier
 		direction string
 	}
 	byPolicy := map[key]policyCount{}
 	for k, s := range total {
-		pk := key{k.policy, k.direction}
+		pk := key{k.policy, k.tier, k.direction}
 		pc := byPolicy[pk]
-		pc.policy, pc.direction = k.policy, k.direction
+		pc.policy, pc.tier, pc.direction = k.policy, k.tier, k.direction
 		switch k.verdict {
 		case verdictAllow:
 			pc.allowed += s.packets
@@ -125,9 +133,9 @@ func (c *policyCounters) counts() ([]policyCount, error) {
 	return slices.Collect(maps.Values(byPolicy)), nil
 }
 
-// sum reads the kernel's rule counters and adds them up per policy, direction and verdict over the group chains
-// of the table in force: each counted rule's packets count for every policy of its chain. Nil before the first
-// table is applied.
+// sum reads the kernel's rule counters and adds them up per policy, tier, direction and verdict over the chains
+// of the table in force: each counted rule's packets count for every policy it stands for (countedRule). Nil
+// before the first table is applied.
 func (c *policyCounters) sum() (map[counterKey]counterSums, error) {
 	idx := c.chains.Load()
 	if idx == nil {
@@ -143,12 +151,12 @@ func (c *policyCounters) sum() (map[counterKey]counterSums, error) {
 		if !ok {
 			continue
 		}
-		verdict, ok := info.Verdicts[rc.Rule]
+		c, ok := info.Counted[rc.Rule]
 		if !ok {
 			continue
 		}
-		for _, p := range info.Policies {
-			k := counterKey{p, info.Direction.String(), verdict}
+		for _, p := range c.For {
+			k := counterKey{p.Policy, p.Tier, info.Direction.String(), c.Verdict}
 			s := total[k]
 			s.packets += rc.Packets
 			s.bytes += rc.Bytes

@@ -22,21 +22,40 @@ type fakeCounters struct {
 
 func (f *fakeCounters) Counters() ([]kernel.RuleCounter, error) { return f.rules, f.err }
 
-// countersFixture: an ingress chain shared by x/a and x/b (rule 0 allows, rule 1 drops), an egress chain of x/a
-// alone, an ingress chain of y/c in audit mode, and counters of a chain and a rule the index does not know,
-// which count for nobody.
+// countersFixture: an ingress chain shared by x/a and x/b (rule 0 allows, rule 1 drops) whose pods are also
+// subjects of the Admin ClusterNetworkPolicy k (rule 2: its Accept lookup) with a deny chain of its own, an
+// egress chain of x/a alone, an ingress chain of y/c in audit mode, and counters of a chain and a rule the index
+// does not know, which count for nobody.
 func countersFixture() (*fakeCounters, *atomic.Pointer[chainIndex]) {
 	a, b, c := ir.PolicyRef{Namespace: "x", Name: "a"}, ir.PolicyRef{Namespace: "x", Name: "b"}, ir.PolicyRef{Namespace: "y", Name: "c"}
+	k := ir.PolicyRef{Name: "k"}
+	of := func(tier ir.Tier) func(string, ...ir.PolicyRef) countedRule {
+		return func(verdict string, refs ...ir.PolicyRef) countedRule {
+			c := countedRule{Verdict: verdict}
+			for _, r := range refs {
+				c.For = append(c.For, tiered{Policy: r, Tier: tier})
+			}
+			return c
+		}
+	}
+	np, admin := of(0), of(ir.Admin)
 	idx := chainIndex{
-		"ing": {Direction: ir.Ingress, Policies: []ir.PolicyRef{a, b}, Verdicts: map[int]string{0: verdictAllow, 1: verdictDrop}},
-		"egr": {Direction: ir.Egress, Policies: []ir.PolicyRef{a}, Verdicts: map[int]string{0: verdictAllow, 2: verdictDrop}},
-		"aud": {Direction: ir.Ingress, Policies: []ir.PolicyRef{c}, Audit: true, Verdicts: map[int]string{0: verdictAllow, 1: verdictAudit}},
+		"ing": {Direction: ir.Ingress, Policies: []ir.PolicyRef{a, b},
+			Counted: map[int]countedRule{0: np(verdictAllow, a, b), 1: np(verdictDrop, a, b), 2: admin(verdictAllow, k)}},
+		"ing-ad": {Direction: ir.Ingress, Tier: ir.Admin, Policies: []ir.PolicyRef{k},
+			Counted: map[int]countedRule{1: admin(verdictDrop, k)}},
+		"egr": {Direction: ir.Egress, Policies: []ir.PolicyRef{a}, Counted: map[int]countedRule{0: np(verdictAllow, a), 2: np(verdictDrop, a)}},
+		"aud": {Direction: ir.Ingress, Policies: []ir.PolicyRef{c}, Audit: true,
+			Counted: map[int]countedRule{0: np(verdictAllow, c), 1: np(verdictAudit, c)}},
 	}
 	var p atomic.Pointer[chainIndex]
 	p.Store(&idx)
 	return &fakeCounters{rules: []kernel.RuleCounter{
 		{Chain: "ing", Rule: 0, Packets: 10, Bytes: 1000},
 		{Chain: "ing", Rule: 1, Packets: 3, Bytes: 300},
+		{Chain: "ing", Rule: 2, Packets: 5, Bytes: 500},
+		{Chain: "ing-ad", Rule: 0, Packets: 77, Bytes: 7700}, // its log rule
+		{Chain: "ing-ad", Rule: 1, Packets: 8, Bytes: 800},
 		{Chain: "egr", Rule: 0, Packets: 7, Bytes: 700},
 		{Chain: "egr", Rule: 1, Packets: 99, Bytes: 9900}, // not a counted verdict rule
 		{Chain: "egr", Rule: 2, Packets: 2, Bytes: 200},
@@ -47,7 +66,8 @@ func countersFixture() (*fakeCounters, *atomic.Pointer[chainIndex]) {
 }
 
 // TestPolicyCountsAgreeWithTheMetric: counts (for the status) and Collect (for /metrics) say the same packets
-// per policy, direction and verdict, a shared chain counting for each of its policies.
+// per policy, tier, direction and verdict, a shared chain counting for each of its policies, a ClusterNetworkPolicy
+// counting its tier's lookups and deny chain.
 func TestPolicyCountsAgreeWithTheMetric(t *testing.T) {
 	fc, idx := countersFixture()
 	pc := newPolicyCounters(fc, idx)
@@ -60,10 +80,12 @@ func TestPolicyCountsAgreeWithTheMetric(t *testing.T) {
 	})
 	var got []string
 	for _, c := range counts {
-		got = append(got, fmt.Sprintf("%s %s allow=%d drop=%d audit=%d", c.policy, c.direction, c.allowed, c.dropped, c.audited))
+		got = append(got, fmt.Sprintf("%s[%s] %s allow=%d drop=%d audit=%d", c.policy, tierName(c.tier), c.direction,
+			c.allowed, c.dropped, c.audited))
 	}
-	want := []string{"x/a egress allow=7 drop=2 audit=0", "x/a ingress allow=10 drop=3 audit=0",
-		"x/b ingress allow=10 drop=3 audit=0", "y/c ingress allow=4 drop=0 audit=6"}
+	want := []string{"k[Admin] ingress allow=5 drop=8 audit=0",
+		"x/a[] egress allow=7 drop=2 audit=0", "x/a[] ingress allow=10 drop=3 audit=0",
+		"x/b[] ingress allow=10 drop=3 audit=0", "y/c[] ingress allow=4 drop=0 audit=6"}
 	if !slices.Equal(got, want) {
 		t.Errorf("counts\n%q\nwant\n%q", got, want)
 	}
@@ -83,12 +105,14 @@ func TestPolicyCountsAgreeWithTheMetric(t *testing.T) {
 		}
 		for _, m := range f.Metric {
 			l := labelMap(m)
-			metric = append(metric, fmt.Sprintf("%s/%s %s %s=%g", l["namespace"], l["policy"], l["direction"], l["verdict"], m.GetCounter().GetValue()))
+			metric = append(metric, fmt.Sprintf("%s/%s[%s] %s %s=%g", l["namespace"], l["policy"], l["tier"], l["direction"],
+				l["verdict"], m.GetCounter().GetValue()))
 		}
 	}
 	slices.Sort(metric)
-	wantMetric := []string{"x/a egress allow=7", "x/a egress drop=2", "x/a ingress allow=10", "x/a ingress drop=3",
-		"x/b ingress allow=10", "x/b ingress drop=3", "y/c ingress allow=4", "y/c ingress audit=6"}
+	wantMetric := []string{"/k[Admin] ingress allow=5", "/k[Admin] ingress drop=8",
+		"x/a[] egress allow=7", "x/a[] egress drop=2", "x/a[] ingress allow=10", "x/a[] ingress drop=3",
+		"x/b[] ingress allow=10", "x/b[] ingress drop=3", "y/c[] ingress allow=4", "y/c[] ingress audit=6"}
 	if !slices.Equal(metric, wantMetric) {
 		t.Errorf("metric\n%q\nwant\n%q", metric, wantMetric)
 	}

@@ -22,9 +22,11 @@ type Report struct {
 	Table *nft.Table
 	// Node is the IR the table was compiled from. Read only.
 	Node *ir.Node
-	// Enforced are the policies that select at least one pod of this node, sorted.
+	// Enforced are the policies that select at least one pod of this node, sorted: NetworkPolicies, and
+	// ClusterNetworkPolicies (Namespace "") with rules for such a pod.
 	Enforced []ir.PolicyRef
-	// Excluded are the NetworkPolicies set aside because they cannot be enforced, sorted.
+	// Excluded are the policies not enforced as written, sorted: those set aside because they cannot be
+	// enforced, and ClusterNetworkPolicies with fields nftpolicy cannot enforce (Partial).
 	Excluded []Excluded
 	// Repaired says the verification found the table changed by someone else, and this sync restored it.
 	Repaired bool
@@ -34,21 +36,45 @@ type Report struct {
 	StrictErr error
 }
 
-// Excluded is a NetworkPolicy that cannot be enforced, and why.
+// Excluded is a policy that cannot be enforced as written, and why. Policy.Namespace is "" for a
+// ClusterNetworkPolicy.
 type Excluded struct {
 	Policy ir.PolicyRef
 	Reason string
+	// Partial: the policy is enforced but for the fields Reason names (ClusterNetworkPolicy domainNames); false:
+	// it is set aside whole.
+	Partial bool
 }
 
-// enforced lists the policies of n's groups, sorted and without duplicates.
+// setAside counts the policies of ex that are not enforced at all.
+func setAside(ex []Excluded) int {
+	n := 0
+	for _, e := range ex {
+		if !e.Partial {
+			n++
+		}
+	}
+	return n
+}
+
+// enforced lists the policies of n's groups, sorted and without duplicates: the NetworkPolicies isolating their
+// members and the ClusterNetworkPolicies of their tiers (Namespace "").
 func enforced(n *ir.Node) []ir.PolicyRef {
 	seen := map[ir.PolicyRef]bool{}
 	var out []ir.PolicyRef
+	add := func(p ir.PolicyRef) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
 	for _, g := range n.Groups {
 		for _, p := range g.Policies {
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, p)
+			add(p)
+		}
+		for _, rules := range [][]ir.ClusterRule{g.Admin, g.Baseline} {
+			for _, r := range rules {
+				add(ir.PolicyRef{Name: r.Policy})
 			}
 		}
 	}

@@ -30,6 +30,8 @@ func newRESTMapper(cfg *rest.Config, hc *http.Client) (meta.RESTMapper, error) {
 	static.Add(eventsv1.SchemeGroupVersion.WithKind("Event"), meta.RESTScopeNamespace)
 	static.Add(corev1.SchemeGroupVersion.WithKind("Node"), meta.RESTScopeRoot)
 	static.Add(v1alpha1.GroupVersion.WithKind("NodePolicyStatus"), meta.RESTScopeRoot)
+	// Watched only once discovery says it is served (clusterPolicies).
+	static.Add(clusterPolicyGV.WithKind("ClusterNetworkPolicy"), meta.RESTScopeRoot)
 	return staticFirst{static, dynamic}, nil
 }
 

@@ -315,7 +315,7 @@ func unenforceable(ex []Excluded) []v1alpha1.UnenforceablePolicy {
 	for i, e := range ex {
 		out[i] = v1alpha1.UnenforceablePolicy{
 			ObjectRef: v1alpha1.ObjectRef{Namespace: e.Policy.Namespace, Name: e.Policy.Name},
-			Reason:    cut(e.Reason, 1024)}
+			Reason:    cut(e.Reason, 1024), Partial: e.Partial}
 	}
 	return out
 }

@@ -89,6 +89,7 @@ func dropRecords(drops []Drop) []v1alpha1.DropRecord {
 			DstIP:     d.Dst.String(),
 			Protocol:  d.Proto,
 			Port:      int32(d.Port),
+			Tier:      d.Tier,
 			Policies:  slices.Clone(d.Policies[:min(len(d.Policies), v1alpha1.MaxDropPolicies)]),
 			Audit:     d.Audit,
 		})
@@ -102,6 +103,7 @@ func policyCounts(counts []policyCount) []v1alpha1.PolicyCounts {
 	for i, c := range counts {
 		out[i] = v1alpha1.PolicyCounts{
 			ObjectRef: v1alpha1.ObjectRef{Namespace: c.policy.Namespace, Name: c.policy.Name},
+			Tier:      tierName(c.tier),
 			Direction: c.direction,
 			// The kernel's 64-bit counters would need centuries of traffic to pass int64.
 			AllowedPackets: int64(min(c.allowed, 1<<63-1)),

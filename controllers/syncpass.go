@@ -10,14 +10,14 @@ import (
 	"github.com/nftpolicy/nftpolicy/compiler"
 )
 
-// sync lists from the cache, sets aside unenforceable policies, builds, compiles and applies. On failure it
-// returns the kind of error for nftpolicy_errors_total.
-func (s *NodeSync) sync(ctx context.Context, log logr.Logger, first time.Time, rep *Report) (string, error) {
-	c, err := s.snapshot(ctx)
+// sync lists from the cache (ClusterNetworkPolicies and Nodes too when served), sets aside unenforceable
+// policies, builds, compiles and applies. On failure it returns the kind of error for nftpolicy_errors_total.
+func (s *NodeSync) sync(ctx context.Context, log logr.Logger, first time.Time, served bool, rep *Report) (string, error) {
+	c, err := s.snapshot(ctx, served)
 	if err != nil {
 		return errList, err
 	}
-	c.Policies, rep.Excluded = s.filter.filter(c.Policies)
+	c.Policies, c.ClusterPolicies, rep.Excluded = s.filter.filter(c.Policies, c.ClusterPolicies)
 	n, err := s.builder.Node(c)
 	if err != nil {
 		return errBuild, fmt.Errorf("build the IR of node %s: %w", s.node, err)
@@ -68,7 +68,7 @@ func (s *NodeSync) succeeded(log logr.Logger, first time.Time, rep *Report) {
 	m.sets.Set(float64(ts.Sets))
 	m.elements.Set(float64(ts.Elements))
 	m.enforced.Set(float64(len(rep.Enforced)))
-	m.excluded.Set(float64(len(rep.Excluded)))
+	m.excluded.Set(float64(setAside(rep.Excluded)))
 	if rep.Repaired {
 		m.tamperRepairs.Inc()
 	}

@@ -4,13 +4,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 )
 
-// The cache's transform functions. Every agent caches every Pod of the cluster, so a Pod is cut down to what
-// the IR builder reads (compiler/build): identity, labels, node, hostNetwork, phase, addresses, and the ports of
-// its containers and sidecar init containers. Anything else passed in (a deletion tombstone) is returned as is.
+// The cache's transform functions. Every agent caches every Pod and Node of the cluster, so a Pod is cut down to
+// what the IR builder reads (compiler/build): identity, labels, node, hostNetwork, phase, addresses, and the
+// ports of its containers and sidecar init containers; a Node to its labels and addresses. Anything else passed in (a deletion tombstone) is returned as is.
 // Each returns a new object and is idempotent.
 
 // TransformPod keeps name, namespace, uid, resourceVersion, labels, deletionTimestamp, spec.nodeName,
@@ -71,6 +72,29 @@ func TransformNetworkPolicy(in any) (any, error) {
 	out := &networkingv1.NetworkPolicy{ObjectMeta: identity(&np.ObjectMeta), Spec: np.Spec}
 	out.Generation = np.Generation
 	return out, nil
+}
+
+// TransformClusterNetworkPolicy keeps the whole policy but its annotations, managed fields and status (which
+// other implementations may write, and which the builder does not read).
+func TransformClusterNetworkPolicy(in any) (any, error) {
+	p, ok := in.(*cnp.ClusterNetworkPolicy)
+	if !ok {
+		return in, nil
+	}
+	out := &cnp.ClusterNetworkPolicy{ObjectMeta: identity(&p.ObjectMeta), Spec: p.Spec}
+	out.Generation = p.Generation
+	return out, nil
+}
+
+// TransformNode keeps name, uid, resourceVersion, labels and status.addresses: what a ClusterNetworkPolicy
+// nodes peer selects and matches. A Node's status is large (images, conditions) and changes often; the rest is
+// never read.
+func TransformNode(in any) (any, error) {
+	n, ok := in.(*corev1.Node)
+	if !ok {
+		return in, nil
+	}
+	return &corev1.Node{ObjectMeta: identity(&n.ObjectMeta), Status: corev1.NodeStatus{Addresses: n.Status.Addresses}}, nil
 }
 
 // identity keeps what names an object, and its labels.

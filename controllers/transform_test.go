@@ -8,6 +8,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
 func fullPod() *corev1.Pod {
@@ -94,9 +95,40 @@ func TestTransformNamespaceAndPolicy(t *testing.T) {
 	}
 }
 
+// TestTransformNodeAndClusterPolicy: a Node keeps its labels and addresses (what a nodes peer reads), a
+// ClusterNetworkPolicy its spec and generation; both are idempotent.
+func TestTransformNodeAndClusterPolicy(t *testing.T) {
+	n := node("node-b", "b", "192.0.2.2")
+	n.UID, n.ResourceVersion, n.Annotations = "u", "3", map[string]string{"a": "b"}
+	n.Spec.PodCIDR = "10.244.2.0/24"
+	n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}
+	n.Status.Images = []corev1.ContainerImage{{Names: []string{"img"}, SizeBytes: 1 << 30}}
+	got, _ := TransformNode(n)
+	want := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-b", UID: "u", ResourceVersion: "3",
+		Labels: map[string]string{"zone": "b"}}, Status: corev1.NodeStatus{Addresses: n.Status.Addresses}}
+	if again, _ := TransformNode(got); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(again, want) {
+		t.Errorf("TransformNode = %+v, want %+v", got, want)
+	}
+
+	p := withDomainNames(denyClientsToWeb("p"))
+	p.Generation, p.Annotations = 7, map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "{...}"}
+	p.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "m"}}
+	p.Status.Conditions = []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue}}
+	gotP, _ := TransformClusterNetworkPolicy(p)
+	cp := gotP.(*cnp.ClusterNetworkPolicy)
+	if cp.Annotations != nil || cp.ManagedFields != nil || cp.Status.Conditions != nil || cp.Generation != 7 ||
+		!reflect.DeepEqual(cp.Spec, p.Spec) || cp.Name != "p" {
+		t.Errorf("TransformClusterNetworkPolicy = %+v", cp)
+	}
+	if again, _ := TransformClusterNetworkPolicy(cp); !reflect.DeepEqual(again, cp) {
+		t.Errorf("TransformClusterNetworkPolicy is not idempotent: %+v", again)
+	}
+}
+
 func TestTransformsPassTombstonesThrough(t *testing.T) {
 	tomb := toolscache.DeletedFinalStateUnknown{Key: "x/web", Obj: fullPod()}
-	for _, f := range []toolscache.TransformFunc{TransformPod, TransformNamespace, TransformNetworkPolicy} {
+	for _, f := range []toolscache.TransformFunc{TransformPod, TransformNamespace, TransformNetworkPolicy,
+		TransformNode, TransformClusterNetworkPolicy} {
 		got, err := f(tomb)
 		if err != nil || !reflect.DeepEqual(got, tomb) {
 			t.Errorf("tombstone changed: %v, %v", got, err)
@@ -140,5 +172,31 @@ func TestChangedIgnoresWhatTheBuilderDoesNotRead(t *testing.T) {
 	np2.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}
 	if !changed(np1, np2) {
 		t.Error("a policy spec change does not count")
+	}
+	c1 := denyClientsToWeb("c")
+	c2 := c1.DeepCopy()
+	c2.Labels, c2.Status.Conditions = map[string]string{"x": "y"}, []metav1.Condition{{Type: "Accepted"}}
+	if changed(c1, c2) {
+		t.Error("a ClusterNetworkPolicy's labels or status count as a change")
+	}
+	c2.Spec.Priority++
+	if !changed(c1, c2) {
+		t.Error("a ClusterNetworkPolicy spec change does not count")
+	}
+	nd1 := node("n", "a", "192.0.2.1")
+	nd2 := nd1.DeepCopy()
+	nd2.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, LastHeartbeatTime: metav1.Now()}}
+	nd2.Spec.Unschedulable = true
+	if changed(nd1, nd2) {
+		t.Error("a node's heartbeat or spec counts as a change")
+	}
+	nd2.Status.Addresses = append(nd2.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeExternalIP, Address: "198.51.100.1"})
+	if !changed(nd1, nd2) {
+		t.Error("a node address change does not count")
+	}
+	nd3 := nd1.DeepCopy()
+	nd3.Labels["zone"] = "b"
+	if !changed(nd1, nd3) {
+		t.Error("a node label change does not count")
 	}
 }

@@ -7,28 +7,35 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/compiler/build"
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 )
 
-// Event reason and action on a NetworkPolicy the agent does not enforce.
+// Event reasons and action on a policy the agent does not enforce as written.
 const (
+	// ReasonUnenforceable: the policy is set aside (the builder refuses it); the others are enforced.
 	ReasonUnenforceable = "Unenforceable"
-	actionEnforce       = "Enforce"
-	maxNoteBytes        = 1024 // events.k8s.io/v1 limit of note
+	// ReasonPartiallyEnforced: a ClusterNetworkPolicy is enforced but for fields nftpolicy cannot enforce
+	// (domainNames, or fields of a newer API), which fail as unenforcedNote says.
+	ReasonPartiallyEnforced = "PartiallyEnforced"
+	actionEnforce           = "Enforce"
+	maxNoteBytes            = 1024 // events.k8s.io/v1 limit of note
 )
 
-// policyFilter sets aside the NetworkPolicies the IR builder refuses (build.Validate), so that one bad policy
-// does not stop the node from enforcing all the others, and tells about each one with a Warning Event on the
-// policy, once per generation. Validation results are remembered per generation, so a sync validates only the
-// policies that changed.
+// policyFilter sets aside the NetworkPolicies (build.Validate) and ClusterNetworkPolicies (build.ValidateCluster)
+// the IR builder refuses, so that one bad policy does not stop the node from enforcing all the others, and tells
+// about each one with a Warning Event on the policy, once per generation; a ClusterNetworkPolicy with fields
+// nftpolicy cannot enforce gets one too, and is enforced. Validation results are remembered per generation, so a
+// sync validates only the policies that changed.
 type policyFilter struct {
 	node     string
 	recorder events.EventRecorder
-	checked  map[policyKey]validation
+	checked  map[policyKey]validation // both kinds: a ClusterNetworkPolicy's key has no namespace
 }
 
 type policyKey struct {
@@ -39,48 +46,91 @@ type policyKey struct {
 type validation struct {
 	generation int64
 	err        error
+	unenforced []string // fields of a valid ClusterNetworkPolicy that are not enforced
 }
 
 func newPolicyFilter(node string, r events.EventRecorder) *policyFilter {
 	return &policyFilter{node: node, recorder: r, checked: map[policyKey]validation{}}
 }
 
-// filter returns the policies to enforce and those set aside, sorted.
-func (f *policyFilter) filter(pols []*networkingv1.NetworkPolicy) ([]*networkingv1.NetworkPolicy, []Excluded) {
-	keep := make([]*networkingv1.NetworkPolicy, 0, len(pols))
+// filter returns the policies to enforce of each kind, and those not enforced as written (set aside, or
+// ClusterNetworkPolicies enforced in part), sorted: ClusterNetworkPolicies (no namespace) first.
+func (f *policyFilter) filter(pols []*networkingv1.NetworkPolicy, cnps []*cnp.ClusterNetworkPolicy) (
+	[]*networkingv1.NetworkPolicy, []*cnp.ClusterNetworkPolicy, []Excluded) {
+	seen := make(map[policyKey]bool, len(pols)+len(cnps))
 	var excluded []Excluded
-	seen := make(map[policyKey]bool, len(pols))
-	for _, p := range pols {
-		k := policyKey{p.Namespace, p.Name, p.UID}
-		seen[k] = true
-		v, ok := f.checked[k]
-		if !ok || v.generation != p.Generation {
-			v = validation{generation: p.Generation, err: build.Validate(p)}
-			f.checked[k] = v
-			if v.err != nil {
-				f.report(p, v.err)
-			}
-		}
+	keepPols := keep(f, seen, &excluded, pols, func(p *networkingv1.NetworkPolicy) validation {
+		return validation{generation: p.Generation, err: build.Validate(p)}
+	})
+	keepCNPs := keep(f, seen, &excluded, cnps, func(p *cnp.ClusterNetworkPolicy) validation {
+		v := validation{generation: p.Generation, err: build.ValidateCluster(p)}
 		if v.err == nil {
-			keep = append(keep, p)
-			continue
+			v.unenforced = unenforcedFields(p)
 		}
-		excluded = append(excluded, Excluded{Policy: ir.PolicyRef{Namespace: p.Namespace, Name: p.Name},
-			Reason: v.err.Error()})
-	}
+		return v
+	})
 	for k := range f.checked {
 		if !seen[k] {
 			delete(f.checked, k)
 		}
 	}
 	slices.SortFunc(excluded, func(a, b Excluded) int { return compareRefs(a.Policy, b.Policy) })
-	return keep, excluded
+	return keepPols, keepCNPs, excluded
 }
 
-func (f *policyFilter) report(p *networkingv1.NetworkPolicy, err error) {
-	note := "not enforced on node " + f.node + ": " + err.Error()
-	note = cutNote(note)
-	f.recorder.Eventf(p, nil, corev1.EventTypeWarning, ReasonUnenforceable, actionEnforce, "%s", note)
+// policyObject is a policy object of either kind.
+type policyObject interface {
+	*networkingv1.NetworkPolicy | *cnp.ClusterNetworkPolicy
+	GetNamespace() string
+	GetName() string
+	GetUID() types.UID
+	GetGeneration() int64
+	runtime.Object
+}
+
+// keep validates the objects of one kind (each generation once), reports what changed, and returns the ones
+// to enforce; those not enforced as written are added to excluded.
+func keep[P policyObject](f *policyFilter, seen map[policyKey]bool, excluded *[]Excluded, objs []P,
+	validate func(P) validation) []P {
+	out := make([]P, 0, len(objs))
+	for _, p := range objs {
+		k := policyKey{p.GetNamespace(), p.GetName(), p.GetUID()}
+		seen[k] = true
+		v, ok := f.checked[k]
+		if !ok || v.generation != p.GetGeneration() {
+			v = validate(p)
+			f.checked[k] = v
+			f.report(p, v)
+		}
+		ref := ir.PolicyRef{Namespace: p.GetNamespace(), Name: p.GetName()}
+		switch {
+		case v.err != nil:
+			*excluded = append(*excluded, Excluded{Policy: ref, Reason: v.err.Error()})
+			continue
+		case len(v.unenforced) > 0:
+			*excluded = append(*excluded, Excluded{Policy: ref, Reason: unenforcedNote(v.unenforced), Partial: true})
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// report records the Warning Event of a validation, if it calls for one.
+func (f *policyFilter) report(obj runtime.Object, v validation) {
+	switch {
+	case v.err != nil:
+		note := cutNote("not enforced on node " + f.node + ": " + v.err.Error())
+		f.recorder.Eventf(obj, nil, corev1.EventTypeWarning, ReasonUnenforceable, actionEnforce, "%s", note)
+	case len(v.unenforced) > 0:
+		note := cutNote("enforced on node " + f.node + " except " + unenforcedNote(v.unenforced))
+		f.recorder.Eventf(obj, nil, corev1.EventTypeWarning, ReasonPartiallyEnforced, actionEnforce, "%s", note)
+	}
+}
+
+// unenforcedNote says which fields are not enforced and what the agent does instead.
+func unenforcedNote(fields []string) string {
+	return strings.Join(fields, ", ") + ": nftpolicy cannot enforce domainNames (nor fields of a newer API); " +
+		"in an Accept rule they match nothing, in a Deny or Pass rule everything"
 }
 
 func compareRefs(a, b ir.PolicyRef) int {

@@ -1,0 +1,220 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
+)
+
+// clusterPolicyGV is the API version of ClusterNetworkPolicy the agent reads.
+var clusterPolicyGV = schema.GroupVersion{Group: cnp.GroupName, Version: "v1beta1"}
+
+// Timing of the ClusterNetworkPolicy discovery.
+const (
+	// clusterPolicyRecheck is how often the agent asks again whether ClusterNetworkPolicy is served: a CRD
+	// installed (or removed) after the agent started is picked up within this time. One cheap discovery request
+	// per node per period.
+	clusterPolicyRecheck = 5 * time.Minute
+	discoveryBackoffMax  = 30 * time.Second // retries while the API server does not answer: 1 s, doubling
+)
+
+// ServedFunc reports whether the API server serves ClusterNetworkPolicy (policy.networking.k8s.io/v1beta1); an
+// error means it could not tell (unreachable), and it is asked again.
+type ServedFunc func(ctx context.Context) (bool, error)
+
+// DiscoveryServed asks the API server's discovery document of policy.networking.k8s.io/v1beta1 whether it has
+// clusternetworkpolicies. Discovery is readable by every authenticated user: it needs no permission.
+func DiscoveryServed(d discovery.DiscoveryInterface) ServedFunc {
+	return func(context.Context) (bool, error) {
+		list, err := d.ServerResourcesForGroupVersion(clusterPolicyGV.String())
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("discovery of %s: %w", clusterPolicyGV, err)
+		}
+		return slices.ContainsFunc(list.APIResources, func(r metav1.APIResource) bool {
+			return r.Name == "clusternetworkpolicies"
+		}), nil
+	}
+}
+
+// clusterPolicies is whether the sync loop reads ClusterNetworkPolicies (and Nodes, which only their nodes peers
+// need): only when the API server serves the kind. Without the CRD the agent enforces NetworkPolicy alone and
+// says so once in its log; an informer on a kind that is not served would never sync, and the agent would never
+// sync either.
+//
+// It is a syncing source of the sync loop's controller. Start asks discovery (again and again until the API
+// server answers); WaitForSync holds the controller's workers back until the first answer, and, when served,
+// until the ClusterNetworkPolicy and Node informers have synced: so the first sync of a restarted agent never
+// enforces a table without the Admin and Baseline rules the previous one had. Every clusterPolicyRecheck it
+// asks again: a CRD installed later is then watched, and one removed (the API server deletes its objects
+// first) is no longer.
+type clusterPolicies struct {
+	served  ServedFunc
+	cache   cache.Informers
+	watch   func(obj client.Object) source.TypedSource[reconcile.Request] // a source of obj's kind for the sync loop
+	changed func(q queue)                                                 // a transition happened: sync
+	recheck time.Duration
+	log     logr.Logger
+
+	// mu is held for reading by a sync pass while it reads the informers, and for writing by a transition, so
+	// that no pass asks for (and so re-creates) an informer a transition removes.
+	mu    sync.RWMutex
+	state cnpState
+	ready chan struct{} // closed after the first decision
+	once  sync.Once
+}
+
+type cnpState uint8
+
+const (
+	cnpUnknown cnpState = iota // not decided yet
+	cnpAbsent
+	cnpServed
+)
+
+// clusterPolicyKinds are the kinds watched only while ClusterNetworkPolicy is served.
+func clusterPolicyKinds() []client.Object {
+	return []client.Object{&cnp.ClusterNetworkPolicy{}, &corev1.Node{}}
+}
+
+func (c *clusterPolicies) String() string { return "ClusterNetworkPolicy discovery" }
+
+// Start begins asking discovery in the background; the sources it starts feed q.
+func (c *clusterPolicies) Start(ctx context.Context, q queue) error {
+	go c.run(ctx, q)
+	return nil
+}
+
+// WaitForSync returns once the first answer is in and acted on, or ctx ends.
+func (c *clusterPolicies) WaitForSync(ctx context.Context) error {
+	select {
+	case <-c.ready:
+		return nil
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil
+		}
+		return fmt.Errorf("%s: %w", c, ctx.Err())
+	}
+}
+
+func (c *clusterPolicies) run(ctx context.Context, q queue) {
+	var backoff time.Duration
+	failing := false
+	for ctx.Err() == nil {
+		served, err := c.served(ctx)
+		if err != nil {
+			if !failing {
+				c.log.Info("cannot tell whether ClusterNetworkPolicy is served yet; asking again", "error", err.Error())
+				failing = true
+			}
+			backoff = min(max(2*backoff, time.Second), discoveryBackoffMax)
+			if !sleep(ctx, backoff) {
+				return
+			}
+			continue
+		}
+		failing, backoff = false, 0
+		if err := c.decide(ctx, q, served); err != nil {
+			if ctx.Err() == nil {
+				c.log.Error(err, "following ClusterNetworkPolicy failed; asking again", "after", discoveryBackoffMax)
+			}
+			if !sleep(ctx, discoveryBackoffMax) {
+				return
+			}
+			continue
+		}
+		c.once.Do(func() { close(c.ready) })
+		if !sleep(ctx, c.recheck) {
+			return
+		}
+	}
+}
+
+// decide acts on an answer: it starts watching when the kind became served, stops when it went away.
+func (c *clusterPolicies) decide(ctx context.Context, q queue, served bool) error {
+	c.mu.RLock()
+	prev := c.state
+	c.mu.RUnlock()
+	switch {
+	case served && prev != cnpServed:
+		// The sources wait for their informers to sync before the sync loop may read them.
+		for _, obj := range clusterPolicyKinds() {
+			src := c.watch(obj)
+			if err := src.Start(ctx, q); err != nil {
+				return fmt.Errorf("watch %T: %w", obj, err)
+			}
+			if s, ok := src.(source.TypedSyncingSource[reconcile.Request]); ok {
+				if err := s.WaitForSync(ctx); err != nil {
+					return fmt.Errorf("watch %T: %w", obj, err)
+				}
+			}
+		}
+		c.set(cnpServed)
+		c.log.Info("ClusterNetworkPolicy is served: enforcing it", "apiVersion", clusterPolicyGV.String())
+	case !served && prev == cnpServed:
+		c.set(cnpAbsent)
+		for _, obj := range clusterPolicyKinds() {
+			if err := c.cache.RemoveInformer(ctx, obj); err != nil {
+				return fmt.Errorf("stop watching %T: %w", obj, err)
+			}
+		}
+		c.log.Info("ClusterNetworkPolicy is no longer served: enforcing NetworkPolicy only",
+			"apiVersion", clusterPolicyGV.String())
+	case !served && prev == cnpUnknown:
+		c.set(cnpAbsent)
+		c.log.Info("ClusterNetworkPolicy is not served by the API server: enforcing NetworkPolicy only; install "+
+			"its CRD (config/crd) and the agent starts enforcing it within the recheck period",
+			"apiVersion", clusterPolicyGV.String(), "recheck", c.recheck.String())
+	default:
+		return nil
+	}
+	c.changed(q)
+	return nil
+}
+
+func (c *clusterPolicies) set(s cnpState) {
+	c.mu.Lock()
+	c.state = s
+	c.mu.Unlock()
+}
+
+// reading holds off transitions while a sync pass reads the informers, and says whether ClusterNetworkPolicies
+// (and Nodes) are among them; release ends it. A nil c: never (the agent does not follow them).
+func (c *clusterPolicies) reading() (served bool, release func()) {
+	if c == nil {
+		return false, func() {}
+	}
+	c.mu.RLock()
+	return c.state == cnpServed, c.mu.RUnlock
+}
+
+// decided reports whether the first answer is in (always, for a nil c).
+func (c *clusterPolicies) decided() bool {
+	if c == nil {
+		return true
+	}
+	select {
+	case <-c.ready:
+		return true
+	default:
+		return false
+	}
+}
