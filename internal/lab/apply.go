@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	cnpv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
 // systemNamespaces are made by the API server itself; clearing a scenario keeps them (without its labels and
@@ -20,8 +21,8 @@ var systemNamespaces = []string{"default", "kube-node-lease", "kube-public", "ku
 
 // apply writes the scenario's objects to the API server: its Namespaces (created, or given the manifest's labels
 // and annotations — nftpolicy.dev/audit among them — when they exist), the namespaces its other objects name,
-// its Pods (bound to the lab node, without status: the kubelet writes it) and NetworkPolicies. Errors name the
-// object and its file.
+// its Pods (bound to the lab node, without status: the kubelet writes it), NetworkPolicies and
+// ClusterNetworkPolicies. Errors name the object and its file.
 func apply(ctx context.Context, c client.Client, s *scenario, node string) error {
 	nss := map[string]metav1.ObjectMeta{}
 	for _, ns := range s.objs.Namespaces {
@@ -63,6 +64,15 @@ func apply(ctx context.Context, c client.Client, s *scenario, node string) error
 			return fmt.Errorf("%sNetworkPolicy %s: %w", s.where("NetworkPolicy", key), key, err)
 		}
 	}
+	for _, p := range s.objs.ClusterPolicies {
+		o := &cnpv1beta1.ClusterNetworkPolicy{
+			ObjectMeta: metav1.ObjectMeta{Name: p.Name, Labels: p.Labels, Annotations: p.Annotations},
+			Spec:       *p.Spec.DeepCopy(),
+		}
+		if err := c.Create(ctx, o); err != nil {
+			return fmt.Errorf("%sClusterNetworkPolicy %s: %w", s.where("ClusterNetworkPolicy", p.Name), p.Name, err)
+		}
+	}
 	return nil
 }
 
@@ -87,11 +97,20 @@ func putNamespace(ctx context.Context, c client.Client, name string, meta metav1
 	return c.Update(ctx, ns)
 }
 
-// clear removes every NetworkPolicy and Pod and every namespace the API server did not make itself (those lose
+// clear removes every ClusterNetworkPolicy, NetworkPolicy and Pod and every namespace the API server did not make itself (those lose
 // the labels and annotations a scenario gave them, so audit mode does not outlive its scenario), and waits
 // until they are gone. Without a namespace controller nobody would finish deleting a namespace, so clear
 // finalizes them itself once they are empty.
 func clear(ctx context.Context, c client.Client) error {
+	var cnps cnpv1beta1.ClusterNetworkPolicyList
+	if err := c.List(ctx, &cnps); err != nil {
+		return fmt.Errorf("list clusternetworkpolicies: %w", err)
+	}
+	for i := range cnps.Items {
+		if err := client.IgnoreNotFound(c.Delete(ctx, &cnps.Items[i])); err != nil {
+			return fmt.Errorf("delete ClusterNetworkPolicy %s: %w", cnps.Items[i].Name, err)
+		}
+	}
 	var pols networkingv1.NetworkPolicyList
 	if err := c.List(ctx, &pols); err != nil {
 		return fmt.Errorf("list networkpolicies: %w", err)
@@ -144,22 +163,26 @@ func deleteNamespace(ctx context.Context, c client.Client, ns *corev1.Namespace)
 	return client.IgnoreNotFound(c.SubResource("finalize").Update(ctx, ns))
 }
 
-// waitEmpty waits until no pod, policy or non-system namespace is left.
+// waitEmpty waits until no pod, policy, cluster policy or non-system namespace is left.
 func waitEmpty(ctx context.Context, c client.Client) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
 		var pods corev1.PodList
 		var pols networkingv1.NetworkPolicyList
+		var cnps cnpv1beta1.ClusterNetworkPolicyList
 		var nss corev1.NamespaceList
 		err := c.List(ctx, &pods)
 		if err == nil {
 			err = c.List(ctx, &pols)
 		}
 		if err == nil {
+			err = c.List(ctx, &cnps)
+		}
+		if err == nil {
 			err = c.List(ctx, &nss)
 		}
-		if err == nil && len(pods.Items) == 0 && len(pols.Items) == 0 && onlySystem(nss.Items) {
+		if err == nil && len(pods.Items) == 0 && len(pols.Items) == 0 && len(cnps.Items) == 0 && onlySystem(nss.Items) {
 			return nil
 		}
 		if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {

@@ -1,5 +1,5 @@
-// Package lab is `nftpolicy lab`: a one-machine cluster in which the real agent enforces NetworkPolicy with real
-// packets. It starts an API server (envtest's kube-apiserver and etcd, built by hack/envtest/build.sh on first
+// Package lab is `nftpolicy lab`: a one-machine cluster in which the real agent enforces NetworkPolicy and
+// ClusterNetworkPolicy with real packets. It starts an API server (envtest's kube-apiserver and etcd, built by hack/envtest/build.sh on first
 // use), one lab node (a network namespace made by internal/labnet), a network namespace per Pod with listeners on
 // its container ports, and the agent of controllers, programming the lab node's namespace through netlink exactly
 // as `nftpolicy agent` does on a real node.

@@ -21,6 +21,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	cnpv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/controllers"
 	"github.com/nftpolicy/nftpolicy/examples"
@@ -133,6 +134,9 @@ func (l *lab) start(ctx context.Context, exts []netip.Addr, scs []*scenario) err
 	}
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if err := cnpv1beta1.Install(scheme); err != nil {
 		return err
 	}
 	if l.c, err = client.New(l.api.cfg, client.Options{Scheme: scheme}); err != nil {

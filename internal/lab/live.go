@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	cnpv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 	"github.com/nftpolicy/nftpolicy/internal/lab/view"
@@ -17,8 +18,8 @@ import (
 // pollInterval is how often the live lab looks for changes in the API server.
 const pollInterval = 300 * time.Millisecond
 
-// runLive applies the scenario, shows the matrix, and re-probes after every change to Pods, Namespaces or
-// NetworkPolicies until ctx ends.
+// runLive applies the scenario, shows the matrix, and re-probes after every change to Pods, Namespaces, Nodes,
+// NetworkPolicies or ClusterNetworkPolicies until ctx ends.
 func (l *lab) runLive(ctx context.Context, sc *scenario, t0 time.Time) error {
 	if err := l.api.writeKubeconfig(l.o.Kubeconfig); err != nil {
 		return err
@@ -99,14 +100,29 @@ func (l *lab) fingerprint(ctx context.Context) (string, error) {
 	for _, o := range pols.Items {
 		fmt.Fprintf(&b, "netpol %s/%s %s\n", o.Namespace, o.Name, o.ResourceVersion)
 	}
+	var cnps cnpv1beta1.ClusterNetworkPolicyList
+	if err := l.c.List(ctx, &cnps); err != nil {
+		return "", fmt.Errorf("list clusternetworkpolicies: %w", err)
+	}
+	for _, o := range cnps.Items {
+		fmt.Fprintf(&b, "cnp %s %s\n", o.Name, o.ResourceVersion)
+	}
+	// Of a Node, its labels and addresses are what nodes peers read (its status also carries heartbeats).
+	var nodes corev1.NodeList
+	if err := l.c.List(ctx, &nodes); err != nil {
+		return "", fmt.Errorf("list nodes: %w", err)
+	}
+	for _, o := range nodes.Items {
+		fmt.Fprintf(&b, "node %s %v %v\n", o.Name, o.Labels, o.Status.Addresses)
+	}
 	return b.String(), nil
 }
 
 // show prints one scenario's matrix; live, on a terminal, it redraws the screen.
 func (l *lab) show(run *scenarioRun, live bool) error {
 	o := view.Options{Color: l.term.color, Width: l.term.width,
-		Title: fmt.Sprintf("%s · %d pods · %d external hosts · %d policies · %s topology", run.name, run.pods,
-			len(l.externals), run.st.policies, l.o.Topology)}
+		Title: fmt.Sprintf("%s · %d pods · %d external hosts · %s · %s topology", run.name, run.pods,
+			len(l.externals), run.st.policyCount(), l.o.Topology)}
 	var b strings.Builder
 	if live && l.term.tty {
 		b.WriteString(view.ClearScreen(o))
@@ -115,6 +131,7 @@ func (l *lab) show(run *scenarioRun, live bool) error {
 		return err
 	}
 	b.WriteString(view.Summary(run.results, run.probed, o) + "\n")
+	b.WriteString(view.ClusterRules(run.results, o))
 	for _, e := range slices.Sorted(slices.Values(run.st.excluded)) {
 		fmt.Fprintf(&b, "not enforced (the agent sets it aside): %s\n", e)
 	}

@@ -67,8 +67,8 @@ type scenarioRun struct {
 }
 
 func (r *scenarioRun) timings() string {
-	return fmt.Sprintf("%d pods, %d policies: objects and pods %s, agent synced %s later, %d probes in %s",
-		r.pods, r.st.policies, r.applied.Round(time.Millisecond), r.synced.Round(time.Millisecond),
+	return fmt.Sprintf("%d pods, %s: objects and pods %s, agent synced %s later, %d probes in %s",
+		r.pods, r.st.policyCount(), r.applied.Round(time.Millisecond), r.synced.Round(time.Millisecond),
 		len(r.results), r.probed.Round(time.Millisecond))
 }
 

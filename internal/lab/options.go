@@ -48,9 +48,9 @@ const DefaultStateRoot = "/run/nftpolicy-lab"
 const Usage = `Usage: nftpolicy lab [-f FILE|DIR ...] [flags]      (as root)
 
 Runs a one-machine cluster: an API server, one node, every Pod of the manifests in a network namespace of its
-own with listeners on its container ports, and the nftpolicy agent enforcing NetworkPolicy on the node with
-nftables. It probes every pair of pods with real packets and shows the connectivity matrix, the verdict our
-evaluator expects beside the one observed. Without -f it runs the built-in demo (examples/lab/demo.yaml).
+own with listeners on its container ports, and the nftpolicy agent enforcing NetworkPolicy and
+ClusterNetworkPolicy on the node with nftables. It probes every pair of pods with real packets and shows the
+connectivity matrix, the verdict our evaluator expects beside the one observed. Without -f it runs the built-in demo (examples/lab/demo.yaml).
 
 Live (default): writes a kubeconfig; change policies with kubectl and watch the matrix follow. Ctrl-C ends it.
 --once: applies each -f scenario in turn (its objects removed before the next), probes, prints every probe and
@@ -59,6 +59,7 @@ Live (default): writes a kubeconfig; change policies with kubectl and watch the 
 Examples:
   nftpolicy lab                                      # the demo, live
   nftpolicy lab -f policies/ --topology routed       # your manifests on routed veths (Calico/ptp-like)
+  nftpolicy lab -f examples/clusternetworkpolicy/    # Admin and Baseline tiers around NetworkPolicy
   nftpolicy lab --once -o json -f a.yaml -f b/ --external 203.0.113.7 --ports 80,443 --protocols TCP
   nftpolicy lab --cleanup                            # remove what a crashed lab left behind
 

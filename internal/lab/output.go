@@ -22,6 +22,9 @@ type jsonProbe struct {
 	// Audited: expected to pass only because of audit mode (enforced, denied); left out when false, so that
 	// output without audit mode is what it was.
 	Audited bool `json:"audited,omitempty"`
+	// DecidedBy is the ClusterNetworkPolicy rule that decided the expected verdict (view.DecidedBy); left out when
+	// NetworkPolicies or the default decided.
+	DecidedBy string `json:"decidedBy,omitempty"`
 }
 
 func verdict(allow bool) string {
@@ -38,7 +41,7 @@ func writeJSON(w io.Writer, scenario string, rs []view.Result) error {
 		err := enc.Encode(jsonProbe{
 			Scenario: scenario, From: r.From, To: r.To, FromIP: r.FromIP.String(), ToIP: r.ToIP.String(),
 			Port: r.Port, Protocol: r.Protocol, Observed: verdict(r.Observed), Expected: verdict(r.Expected),
-			Audited: r.Audited,
+			Audited: r.Audited, DecidedBy: r.DecidedBy,
 		})
 		if err != nil {
 			return err

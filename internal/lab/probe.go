@@ -101,7 +101,7 @@ func probeOnce(ctx context.Context, n *labnet.Net, ev *eval.Evaluator, p probe) 
 	r := view.Result{
 		From: p.from.name, To: p.to.name, FromIP: p.fromIP, ToIP: p.toIP,
 		Port: p.port.Number, Protocol: string(p.port.Proto),
-		Expected: v.Allowed, Audited: v.Audited(),
+		Expected: v.Allowed, Audited: v.Audited(), DecidedBy: view.DecidedBy(v),
 	}
 	ok, err := n.Probe(ctx, p.from.name, p.toIP, p.port)
 	if err != nil {

@@ -94,6 +94,17 @@ func (s *scenario) check() error {
 			return fmt.Errorf("%s%w", s.where("NetworkPolicy", p.Namespace+"/"+p.Name), err)
 		}
 	}
+	for _, p := range s.objs.ClusterPolicies {
+		if err := build.ValidateCluster(p); err != nil {
+			return fmt.Errorf("%s%w", s.where("ClusterNetworkPolicy", p.Name), err)
+		}
+	}
+	if len(s.objs.Nodes) > 0 {
+		n := s.objs.Nodes[0]
+		return fmt.Errorf("%sNode %s: the lab has one node of its own, %s (labels kubernetes.io/hostname=%s, its "+
+			"addresses those of the lab node's namespace); a nodes peer selects it by its labels", s.where("Node", n.Name),
+			n.Name, NodeName, NodeName)
+	}
 	return nil
 }
 

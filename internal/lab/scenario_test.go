@@ -26,6 +26,12 @@ func TestLoadScenariosRejects(t *testing.T) {
 		{"invalid policy", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: x}\n" +
 			"spec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/16]}}]}]}\n", "NetworkPolicy x/np"},
 		{"typo", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: x}\nspec: {podSelectr: {}}\n", "podSelectr"},
+		{"invalid cluster policy", "apiVersion: policy.networking.k8s.io/v1beta1\nkind: ClusterNetworkPolicy\nmetadata: {name: cnp}\n" +
+			"spec: {tier: Admin, priority: 1, subject: {namespaces: {}}, egress: [{action: Deny, to: [{networks: [10.0.0.1/8]}]}]}\n",
+			`document 1: ClusterNetworkPolicy cnp: spec.egress[0].to[0].networks[0]: invalid CIDR "10.0.0.1/8"`},
+		{"cluster policy typo", "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: cnp}\n" +
+			"spec: {tier: Admin, priority: 1, subjet: {namespaces: {}}}\n", "ClusterNetworkPolicy cnp: spec.subjet: unknown field"},
+		{"node", "apiVersion: v1\nkind: Node\nmetadata: {name: worker}\n", "Node worker: the lab has one node of its own, nftpolicy-lab"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := filepath.Join(t.TempDir(), "s.yaml")
@@ -47,6 +53,10 @@ func TestLoadScenariosShapes(t *testing.T) {
 	demo, err := loadScenarios(nil, true)
 	if err != nil || len(demo) != 1 || demo[0].name != demoName || len(demo[0].objs.Pods) != 5 {
 		t.Fatalf("demo: %v, %v", demo, err)
+	}
+	ex, err := loadScenarios([]string{"../../examples/clusternetworkpolicy"}, true)
+	if err != nil || len(ex) != 1 || len(ex[0].objs.ClusterPolicies) != 3 || len(ex[0].objs.Pods) != 4 || len(ex[0].ips) != 4 {
+		t.Fatalf("examples/clusternetworkpolicy: %v, %v", ex, err)
 	}
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")

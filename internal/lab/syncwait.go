@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	cnpv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/compiler"
 	"github.com/nftpolicy/nftpolicy/compiler/build"
@@ -90,8 +91,8 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// waitCaughtUp waits until the agent's cache holds every Namespace, Pod and NetworkPolicy of the API server at
-// the same resourceVersion, and returns when it saw that.
+// waitCaughtUp waits until the agent's cache holds every object of the API server the builder reads (see
+// versions) at the same resourceVersion, and returns when it saw that.
 func waitCaughtUp(ctx context.Context, api, cache client.Reader) (time.Time, error) {
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
@@ -110,16 +111,24 @@ func waitCaughtUp(ctx context.Context, api, cache client.Reader) (time.Time, err
 	}
 }
 
-// versions maps every Namespace, Pod and NetworkPolicy to its resourceVersion.
+// versions maps every Namespace, Pod, NetworkPolicy, ClusterNetworkPolicy and Node to its resourceVersion.
 func versions(ctx context.Context, r client.Reader) (map[string]string, error) {
 	out := map[string]string{}
 	var nss corev1.NamespaceList
 	var pods corev1.PodList
 	var pols networkingv1.NetworkPolicyList
-	for _, l := range []client.ObjectList{&nss, &pods, &pols} {
+	var cnps cnpv1beta1.ClusterNetworkPolicyList
+	var nodes corev1.NodeList
+	for _, l := range []client.ObjectList{&nss, &pods, &pols, &cnps, &nodes} {
 		if err := r.List(ctx, l); err != nil {
 			return nil, fmt.Errorf("list: %w", err)
 		}
+	}
+	for _, o := range cnps.Items {
+		out["cnp "+o.Name] = o.ResourceVersion
+	}
+	for _, o := range nodes.Items {
+		out["node "+o.Name] = o.ResourceVersion
 	}
 	for _, o := range nss.Items {
 		out["ns "+o.Name] = o.ResourceVersion
@@ -139,7 +148,17 @@ type state struct {
 	node     *ir.Node
 	table    *nft.Table
 	excluded []string // policies the agent sets aside, with the reason
-	policies int
+	// policies and clusterPolicies count the NetworkPolicies and ClusterNetworkPolicies in force.
+	policies, clusterPolicies int
+}
+
+// policyCount says how many policies are in force: "3 policies", with "· 2 cluster policies" when there are.
+func (s *state) policyCount() string {
+	out := fmt.Sprintf("%d policies", s.policies)
+	if s.clusterPolicies > 0 {
+		out += fmt.Sprintf(" · %d cluster policies", s.clusterPolicies)
+	}
+	return out
 }
 
 // desired lists the API server (uncached) and builds what the agent should enforce: the same filter, builder and
@@ -148,7 +167,9 @@ func desired(ctx context.Context, c client.Reader, node string) (*state, error) 
 	var nss corev1.NamespaceList
 	var pods corev1.PodList
 	var pols networkingv1.NetworkPolicyList
-	for _, l := range []client.ObjectList{&nss, &pods, &pols} {
+	var cnps cnpv1beta1.ClusterNetworkPolicyList
+	var nodes corev1.NodeList
+	for _, l := range []client.ObjectList{&nss, &pods, &pols, &cnps, &nodes} {
 		if err := c.List(ctx, l); err != nil {
 			return nil, fmt.Errorf("list from the API server: %w", err)
 		}
@@ -160,7 +181,19 @@ func desired(ctx context.Context, c client.Reader, node string) (*state, error) 
 	for i := range pods.Items {
 		cl.Pods = append(cl.Pods, &pods.Items[i])
 	}
+	for i := range nodes.Items {
+		cl.Nodes = append(cl.Nodes, &nodes.Items[i])
+	}
 	st := &state{}
+	for i := range cnps.Items {
+		p := &cnps.Items[i]
+		if err := build.ValidateCluster(p); err != nil {
+			st.excluded = append(st.excluded, fmt.Sprintf("%s: %v", p.Name, err))
+			continue
+		}
+		cl.ClusterPolicies = append(cl.ClusterPolicies, p)
+	}
+	st.clusterPolicies = len(cl.ClusterPolicies)
 	for i := range pols.Items {
 		p := &pols.Items[i]
 		if err := build.Validate(p); err != nil {
