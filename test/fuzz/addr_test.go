@@ -72,18 +72,7 @@ func (d *decoder) addresses(p *corev1.Pod) {
 // set) with up to two excepts inside it; in invalid inputs also a bad CIDR or except.
 func (d *decoder) ipBlock() *networkingv1.IPBlock {
 	c := d.r.next()
-	var p netip.Prefix
-	switch c % 4 {
-	case 1:
-		a := [4]byte{firstOctets[d.r.intn(len(firstOctets))], 0, byte(d.r.intn(4)), d.r.next()}
-		p = netip.PrefixFrom(netip.AddrFrom4(a), d.r.intn(33))
-	case 2:
-		a := [16]byte{0xfd}
-		a[1], a[13], a[15] = d.r.next()%2, byte(d.r.intn(4)), d.r.next()
-		p = netip.PrefixFrom(netip.AddrFrom16(a), d.r.intn(129))
-	default:
-		p = netip.MustParsePrefix(cidrs[int(c/4)%len(cidrs)])
-	}
+	p := d.prefix(c)
 	b := &networkingv1.IPBlock{CIDR: p.String()}
 	if c >= 0xf8 && d.spoil() {
 		b.CIDR = badCIDRs[int(c)%len(badCIDRs)]
@@ -94,6 +83,21 @@ func (d *decoder) ipBlock() *networkingv1.IPBlock {
 		}
 	}
 	return b
+}
+
+// prefix returns a CIDR picked by c: from the pool, or generated (IPv4 or IPv6, any prefix length, host bits
+// set now and then).
+func (d *decoder) prefix(c byte) netip.Prefix {
+	switch c % 4 {
+	case 1:
+		a := [4]byte{firstOctets[d.r.intn(len(firstOctets))], 0, byte(d.r.intn(4)), d.r.next()}
+		return netip.PrefixFrom(netip.AddrFrom4(a), d.r.intn(33))
+	case 2:
+		a := [16]byte{0xfd}
+		a[1], a[13], a[15] = d.r.next()%2, byte(d.r.intn(4)), d.r.next()
+		return netip.PrefixFrom(netip.AddrFrom16(a), d.r.intn(129))
+	}
+	return netip.MustParsePrefix(cidrs[int(c/4)%len(cidrs)])
 }
 
 // except returns a strict subset of p (host bits may be set), or "" when p is a single address; in invalid

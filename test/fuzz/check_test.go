@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/nftpolicy/nftpolicy/compiler"
@@ -25,8 +26,6 @@ const (
 	maxNameLen = 64
 	// maxComment is nft's limit for a rule comment: NFTNL_UDATA_COMMENT_MAXLEN is 128 bytes with the NUL.
 	maxComment = 127
-	// maxChainRules bounds a group chain: four lookups per address family and the final drop.
-	maxChainRules = 9
 )
 
 // objectName is what the compiler may name sets and chains: an nft identifier without quoting.
@@ -76,13 +75,21 @@ func checkBuilder(t *testing.T, d *decoded) {
 	}
 }
 
-// namesObject reports whether err names an object of c: a *build.FieldError of one of its policies with a field
-// path, or a message that starts with "Pod ns/name: ", "Namespace name: " or "NetworkPolicy ns/name: ".
+// namesObject reports whether err names an object of c: a *build.FieldError of one of its NetworkPolicies or
+// ClusterNetworkPolicies with a field path, or a message that starts with "Pod ns/name: ", "Namespace name: ",
+// "NetworkPolicy ns/name: ", "ClusterNetworkPolicy name: " or "Node name: ".
 func namesObject(err error, c build.Cluster) bool {
 	msg := err.Error()
 	var fe *build.FieldError
 	if errors.As(err, &fe) {
-		return fe.Field != "" && fe.Detail != "" && strings.HasPrefix(msg, "NetworkPolicy "+fe.Policy.String()+": ") &&
+		if fe.Field == "" || fe.Detail == "" {
+			return false
+		}
+		if fe.Kind == "ClusterNetworkPolicy" {
+			return fe.Policy.Namespace == "" && strings.HasPrefix(msg, "ClusterNetworkPolicy "+fe.Policy.Name+": ") &&
+				slices.ContainsFunc(c.ClusterPolicies, func(p *cnp.ClusterNetworkPolicy) bool { return p.Name == fe.Policy.Name })
+		}
+		return fe.Kind == "" && strings.HasPrefix(msg, "NetworkPolicy "+fe.Policy.String()+": ") &&
 			slices.ContainsFunc(c.Policies, func(p *networkingv1.NetworkPolicy) bool {
 				return p.Namespace == fe.Policy.Namespace && p.Name == fe.Policy.Name
 			})
@@ -96,6 +103,12 @@ func namesObject(err error, c build.Cluster) bool {
 	}
 	for _, p := range c.Policies {
 		prefixes = append(prefixes, "NetworkPolicy "+p.Namespace+"/"+p.Name+": ")
+	}
+	for _, p := range c.ClusterPolicies {
+		prefixes = append(prefixes, "ClusterNetworkPolicy "+p.Name+": ")
+	}
+	for _, n := range c.Nodes {
+		prefixes = append(prefixes, "Node "+n.Name+": ")
 	}
 	return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(msg, p) })
 }
@@ -111,6 +124,7 @@ func compileChecked(t *testing.T, n *ir.Node) *nft.Table {
 	sets, chains := map[string]*nft.Set{}, map[string]bool{}
 	for _, s := range tab.Sets {
 		checkName(t, "set", s.Name)
+		checkTierSet(t, s)
 		if sets[s.Name] != nil {
 			t.Fatalf("set %s defined twice", s.Name)
 		}
@@ -130,8 +144,10 @@ func compileChecked(t *testing.T, n *ir.Node) *nft.Table {
 			t.Fatalf("chain %s defined twice", ch.Name)
 		}
 		chains[ch.Name] = true
-		if ch.Hook == nil && len(ch.Rules) > maxChainRules {
-			t.Fatalf("chain %s: %d rules, more than %d", ch.Name, len(ch.Rules), maxChainRules)
+	}
+	for _, ch := range tab.Chains {
+		if ch.Hook == nil {
+			checkChainBounds(t, ch)
 		}
 		for i, r := range ch.Rules {
 			if len(r.Comment) > maxComment || !utf8.ValidString(r.Comment) || strings.ContainsAny(r.Comment, "\x00\"\n") {
@@ -140,6 +156,9 @@ func compileChecked(t *testing.T, n *ir.Node) *nft.Table {
 			}
 			if (r.Match == nft.Lookup || r.Match == nft.VerdictMap) && sets[r.Set] == nil {
 				t.Fatalf("chain %s rule %d: set %s is not defined", ch.Name, i, r.Set)
+			}
+			if (r.Verdict.Kind == nft.Jump || r.Verdict.Kind == nft.Goto) && !chains[r.Verdict.Chain] {
+				t.Fatalf("chain %s rule %d: chain %s is not defined", ch.Name, i, r.Verdict.Chain)
 			}
 		}
 	}
@@ -167,12 +186,16 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// reversed lists the same objects in reverse order.
+// reversed lists the same objects in reverse order. A ClusterNetworkPolicy's rules keep their order: it is their
+// precedence; the list of ClusterNetworkPolicies is reversed.
 func reversed(c build.Cluster) build.Cluster {
-	r := build.Cluster{Namespaces: slices.Clone(c.Namespaces), Pods: slices.Clone(c.Pods), Policies: slices.Clone(c.Policies)}
+	r := build.Cluster{Namespaces: slices.Clone(c.Namespaces), Pods: slices.Clone(c.Pods), Policies: slices.Clone(c.Policies),
+		ClusterPolicies: slices.Clone(c.ClusterPolicies), Nodes: slices.Clone(c.Nodes)}
 	slices.Reverse(r.Namespaces)
 	slices.Reverse(r.Pods)
 	slices.Reverse(r.Policies)
+	slices.Reverse(r.ClusterPolicies)
+	slices.Reverse(r.Nodes)
 	return r
 }
 

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/compiler/build"
 )
@@ -22,7 +23,13 @@ const (
 	opPort // on the last rule
 	opMark // the cluster so far is the previous state
 	opDelete
-	opRelabel // a copy of a pod or namespace with new labels (and addresses) replaces it
+	opRelabel         // a copy of a pod, namespace or node with new labels (and addresses) replaces it
+	opClusterPolicy   // name, tier, priority, subject
+	opClusterIngress  // a rule on the last ClusterNetworkPolicy: name, action, its first peer
+	opClusterEgress   // likewise, an egress rule
+	opClusterPeer     // on the last ClusterNetworkPolicy rule
+	opClusterProtocol // on the last ClusterNetworkPolicy rule
+	opNode            // name, labels, addresses
 	opCount
 )
 
@@ -35,6 +42,9 @@ const (
 	maxRules      = 4 // per direction and policy
 	maxPeers      = 4 // per rule
 	maxPorts      = 4 // per rule
+	// ClusterNetworkPolicies use maxRules, maxPeers and maxPorts (for protocols) too.
+	maxClusterPolicies = 8
+	maxNodes           = 4
 )
 
 // decoded is the cluster an input describes.
@@ -59,6 +69,10 @@ type decoder struct {
 	lastPod *corev1.Pod
 	lastPol *networkingv1.NetworkPolicy
 	egress  bool // the last rule is lastPol's last egress rule, else its last ingress rule
+	// lastCNP is what the ClusterNetworkPolicy rule operations change, also cleared at a mark; cnpEgress says
+	// its last rule is an egress rule.
+	lastCNP   *cnp.ClusterNetworkPolicy
+	cnpEgress bool
 }
 
 // spoil reports whether an invalid value may be generated, and records that one was.
@@ -128,12 +142,40 @@ func (d *decoder) op(op int) {
 	case opMark:
 		d.prev = &build.Cluster{
 			Namespaces: slices.Clone(d.c.Namespaces), Pods: slices.Clone(d.c.Pods), Policies: slices.Clone(d.c.Policies),
+			ClusterPolicies: slices.Clone(d.c.ClusterPolicies), Nodes: slices.Clone(d.c.Nodes),
 		}
-		d.lastPod, d.lastPol = nil, nil
+		d.lastPod, d.lastPol, d.lastCNP = nil, nil, nil
 	case opDelete:
 		d.delete()
 	case opRelabel:
 		d.relabel()
+	default:
+		d.clusterOp(op)
+	}
+}
+
+// clusterOp runs the operations of ClusterNetworkPolicies and Nodes (cluster_test.go, nodes_test.go).
+func (d *decoder) clusterOp(op int) {
+	switch op {
+	case opClusterPolicy:
+		p := d.clusterPolicy()
+		if len(d.c.ClusterPolicies) < maxClusterPolicies && d.unique(taken(d.c.ClusterPolicies, p)) {
+			d.c.ClusterPolicies = append(d.c.ClusterPolicies, p)
+			d.lastCNP = p
+		}
+	case opClusterIngress:
+		d.clusterRule(false)
+	case opClusterEgress:
+		d.clusterRule(true)
+	case opClusterPeer:
+		d.addClusterPeer()
+	case opClusterProtocol:
+		d.addClusterProtocol()
+	case opNode:
+		n := d.node()
+		if len(d.c.Nodes) < maxNodes && d.unique(taken(d.c.Nodes, n)) {
+			d.c.Nodes = append(d.c.Nodes, n)
+		}
 	}
 }
 
@@ -230,10 +272,11 @@ func (d *decoder) lastPorts() *[]networkingv1.NetworkPolicyPort {
 	return nil
 }
 
-// delete removes a namespace, pod or policy from the current cluster (the marked one keeps it).
+// delete removes a namespace, pod, policy, ClusterNetworkPolicy or node from the current cluster (the marked one
+// keeps it).
 func (d *decoder) delete() {
 	k, i := d.r.next(), int(d.r.next())
-	switch k % 3 {
+	switch k % 5 {
 	case 0:
 		if n := len(d.c.Namespaces); n > 0 {
 			d.c.Namespaces = slices.Delete(d.c.Namespaces, i%n, i%n+1)
@@ -245,20 +288,43 @@ func (d *decoder) delete() {
 			}
 			d.c.Pods = slices.Delete(d.c.Pods, i%n, i%n+1)
 		}
-	default:
+	case 2:
 		if n := len(d.c.Policies); n > 0 {
 			if d.c.Policies[i%n] == d.lastPol {
 				d.lastPol = nil
 			}
 			d.c.Policies = slices.Delete(d.c.Policies, i%n, i%n+1)
 		}
+	case 3:
+		if n := len(d.c.ClusterPolicies); n > 0 {
+			if d.c.ClusterPolicies[i%n] == d.lastCNP {
+				d.lastCNP = nil
+			}
+			d.c.ClusterPolicies = slices.Delete(d.c.ClusterPolicies, i%n, i%n+1)
+		}
+	default:
+		if n := len(d.c.Nodes); n > 0 {
+			d.c.Nodes = slices.Delete(d.c.Nodes, i%n, i%n+1)
+		}
 	}
 }
 
-// relabel replaces a namespace or pod by a copy with new labels (a pod also with new addresses, node or phase
-// now and then), as an informer replaces an object on update. The pod copy becomes the last pod.
+// relabel replaces a namespace, pod or node by a copy with new labels (a pod also with new addresses, node or
+// phase now and then, a node with new addresses), as an informer replaces an object on update. The pod copy
+// becomes the last pod.
 func (d *decoder) relabel() {
 	k, i := d.r.next(), int(d.r.next())
+	if k&0x10 != 0 {
+		if n := len(d.c.Nodes); n > 0 {
+			node := d.c.Nodes[i%n].DeepCopy()
+			node.Labels = d.labels()
+			if k&2 != 0 {
+				d.nodeAddresses(node)
+			}
+			d.c.Nodes[i%n] = node
+		}
+		return
+	}
 	if k%2 == 0 {
 		if n := len(d.c.Namespaces); n > 0 {
 			ns := d.c.Namespaces[i%n].DeepCopy()

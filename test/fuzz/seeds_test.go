@@ -26,7 +26,7 @@ func shop() []byte {
 
 // seeds are the inputs FuzzBuildCompile starts from; with `go test` they are its test cases.
 func seeds() [][]byte {
-	return [][]byte{
+	return append([][]byte{
 		input(allNodes),
 		// Default deny of every pod of a namespace.
 		input(allNodes, shop(), policy(short(nsA), short(nameDefault), sel(nil), typesAbsent)),
@@ -113,7 +113,7 @@ func seeds() [][]byte {
 			namespace(short(nsA), labels())),
 		input(invalidOnNode1, policy(short(nsB), short(nsC), sel(nil), typesIngress),
 			policy(short(nsB), short(nsC), sel(nil, []byte{kApp, 0xf1, vA}), typesIngress)),
-	}
+	}, clusterSeeds()...)
 }
 
 // longNames: a 63-byte namespace with a huge label set, 253-byte pods and policies, a 317-byte label key, 63-byte
