@@ -7,8 +7,8 @@ import (
 )
 
 // TestDatapathBed keeps BenchmarkDatapath honest in `make test`: on a routed testbed, each ruleset of the
-// smallest size loads, lets the client through and stops the intruder (conntrack only stops nobody), a phase
-// measures, and everything unloads so the next one starts from no filtering.
+// smallest size (nftpolicy-cnp included) loads, lets the client through and stops the intruder (conntrack only
+// stops nobody), a phase measures, and everything unloads so the next one starts from no filtering.
 func TestDatapathBed(t *testing.T) {
 	sets, err := rulesets(datapathSizes[:1])
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // ruleset is one configuration of the node's namespace that the datapath benchmark measures against no
 // filtering at all.
 type ruleset struct {
-	name      string // conntrack, nftpolicy-<policies>, naive-<policies>
+	name      string // conntrack, nftpolicy-<policies>, nftpolicy-<policies>-bare, nftpolicy-cnp, naive-<policies>
 	policies  int    // 0 for conntrack
 	enforcing bool   // the intruder must be dropped
 	rules     int    // rules a new connection from the client to the server walks, where that is countable
@@ -34,8 +34,9 @@ const conntrackOnly = `table inet nftp-conntrack {
 }
 `
 
-// rulesets builds every configuration: conntrack only, then nftpolicy's ruleset and the naive reference for each
-// size, in that order.
+// rulesets builds every configuration: conntrack only, then nftpolicy's ruleset for each size (at the largest
+// also without counters and logging, and with ClusterNetworkPolicies: nftpolicy-cnp), then the naive reference
+// for each size, in that order.
 func rulesets(sizes []datapathSize) ([]ruleset, error) {
 	out := []ruleset{{
 		name: "conntrack", rules: 1,
@@ -69,6 +70,11 @@ func rulesets(sizes []datapathSize) ([]ruleset, error) {
 				},
 				unload: func(d *bed) error { return d.conn.Delete() },
 			})
+			cnps, err := tiersRuleset(size)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, cnps)
 		}
 		text := Naive(n, onPath)
 		naive = append(naive, ruleset{
@@ -82,6 +88,29 @@ func rulesets(sizes []datapathSize) ([]ruleset, error) {
 	}
 	return append(out, naive...), nil
 }
+
+// tiersRuleset is nftpolicy-cnp: the largest size's policies and pods with datapathClusterPolicies
+// ClusterNetworkPolicies on the client and server (DatapathTiersCluster), compiled with the defaults.
+func tiersRuleset(size datapathSize) (ruleset, error) {
+	c, node := DatapathTiersCluster(size.policies, size.pods, datapathClusterPolicies)
+	n, err := build.Node(c, node)
+	if err != nil {
+		return ruleset{}, fmt.Errorf("%d policies, %d pods, %d ClusterNetworkPolicies: %w", size.policies, size.pods,
+			datapathClusterPolicies, err)
+	}
+	table := compiler.Compile(n)
+	return ruleset{
+		name: tiersName, policies: size.policies, enforcing: true,
+		load: func(d *bed) error {
+			_, err := d.conn.Sync(table)
+			return err
+		},
+		unload: func(d *bed) error { return d.conn.Delete() },
+	}, nil
+}
+
+// tiersName names the configuration with ClusterNetworkPolicies.
+const tiersName = "nftpolicy-cnp"
 
 // onPath says whether a group is on the measured path: the server's ingress or the client's egress.
 func onPath(g ir.Group) bool {

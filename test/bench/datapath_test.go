@@ -30,6 +30,9 @@ const datapathRounds = 7
 // its own cost at 10 policies); rules is the number of rules the new connection walks where that is countable
 // (conntrack, naive). nftpolicy-10000-bare is the largest size compiled without counters and drop logging;
 // nftpolicy-10000 reports vs-bare-x and drop-vs-bare-x against it: what counting and logging cost.
+// nftpolicy-cnp is the largest size with 100 ClusterNetworkPolicies on the client and server whose rules never
+// match their traffic (DatapathTiersCluster): every tier lookup misses. It reports vs-nftpolicy-x,
+// drop-vs-nftpolicy-x and rr-vs-nftpolicy-x against nftpolicy-10000: what the tiers cost a packet.
 func BenchmarkDatapath(b *testing.B) {
 	if os.Geteuid() != 0 {
 		b.Fatal("needs root: the testbed is network namespaces")
@@ -130,6 +133,13 @@ func (r *datapathResults) report(b *testing.B, name string) {
 		// Counters and drop logging against none, same policies, same rounds.
 		reportSpread(b, "vs-bare-x", per(r.conn[name], r.conn[bare]))
 		reportSpread(b, "drop-vs-bare-x", per(r.drop[name], r.drop[bare]))
+	}
+	if name == tiersName {
+		// The tiers against the same NetworkPolicies without them, same rounds.
+		largest := "nftpolicy-" + strconv.Itoa(datapathSizes[len(datapathSizes)-1].policies)
+		reportSpread(b, "vs-nftpolicy-x", per(r.conn[name], r.conn[largest]))
+		reportSpread(b, "drop-vs-nftpolicy-x", per(r.drop[name], r.drop[largest]))
+		reportSpread(b, "rr-vs-nftpolicy-x", per(r.rr[name], r.rr[largest]))
 	}
 	if strings.HasSuffix(name, "-bare") {
 		return
