@@ -21,30 +21,38 @@ type counterReader interface {
 // chains of the applied table let through ("allow") and dropped ("drop"), added up over the chains each policy
 // isolates pods of. A chain stands for the union of its policies, so a packet counts for every policy of the
 // chain that passed or dropped it: "allowed while isolated by P", not "allowed by P's own rule". Likewise a
-// ClusterNetworkPolicy tier's lookups and deny chain count for every policy of the tier with such rules
-// (indexChains); its series have namespace "" and tier "Admin" or "Baseline". A NetworkPolicy's series have tier
-// "", which Prometheus stores as no label at all: they are the series they were before tiers existed. The label
-// set is bounded by the policies that select a pod of this node × 2 directions × 3 verdicts.
+// ClusterNetworkPolicy tier's lookups and deny chain, and the default allow after the tiers, count for the
+// ClusterNetworkPolicies they stand for (indexChains), in metrics of their own: nftpolicy_cluster_policy_*_total
+// {policy, tier, direction, verdict}, so that the NetworkPolicy series stay exactly what they were. The label
+// sets are bounded by the policies that select a pod of this node × 2 directions × 3 verdicts.
 type policyCounters struct {
 	dp      counterReader
 	chains  *atomic.Pointer[chainIndex]
 	packets *prometheus.Desc
 	bytes   *prometheus.Desc
-	errors  prometheus.Counter
+	// clusterPackets and clusterBytes are those of ClusterNetworkPolicies.
+	clusterPackets *prometheus.Desc
+	clusterBytes   *prometheus.Desc
+	errors         prometheus.Counter
 }
 
 func newPolicyCounters(dp counterReader, chains *atomic.Pointer[chainIndex]) *policyCounters {
-	labels := []string{"namespace", "policy", "tier", "direction", "verdict"}
+	labels := []string{"namespace", "policy", "direction", "verdict"}
+	clusterLabels := []string{"policy", "tier", "direction", "verdict"}
 	return &policyCounters{
 		dp:     dp,
 		chains: chains,
 		packets: prometheus.NewDesc("nftpolicy_policy_packets_total",
-			"Packets of new connections that the rules of a policy's pods let through (verdict allow), dropped "+
-				"(verdict drop) or let through in audit mode (verdict audit), from the kernel's counters; reset when "+
-				"a chain is rewritten. namespace is empty and tier Admin or Baseline for a ClusterNetworkPolicy.",
-			labels, nil),
+			"Packets of new connections that the rules of a policy's pods let through (verdict allow) or dropped "+
+				"(verdict drop), from the kernel's counters; reset when a chain is rewritten.", labels, nil),
 		bytes: prometheus.NewDesc("nftpolicy_policy_bytes_total",
 			"Bytes of the packets counted by nftpolicy_policy_packets_total.", labels, nil),
+		clusterPackets: prometheus.NewDesc("nftpolicy_cluster_policy_packets_total",
+			"Packets of new connections that a ClusterNetworkPolicy's tier dropped (verdict drop; audit with "+
+				"--audit) or let through (verdict allow) for its subject pods, from the kernel's counters; reset when "+
+				"a chain is rewritten.", clusterLabels, nil),
+		clusterBytes: prometheus.NewDesc("nftpolicy_cluster_policy_bytes_total",
+			"Bytes of the packets counted by nftpolicy_cluster_policy_packets_total.", clusterLabels, nil),
 		errors: prometheus.NewCounter(prometheus.CounterOpts{Name: "nftpolicy_counter_read_errors_total",
 			Help: "Scrapes that could not read the kernel's counters."}),
 	}
@@ -69,6 +77,8 @@ func (c *policyCounters) register(reg prometheus.Registerer) error {
 func (c *policyCounters) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.packets
 	ch <- c.bytes
+	ch <- c.clusterPackets
+	ch <- c.clusterBytes
 }
 
 type counterKey struct {
@@ -88,9 +98,14 @@ func (c *policyCounters) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	for k, s := range total {
-		labels := []string{k.policy.Namespace, k.policy.Name, tierName(k.tier), k.direction, k.verdict}
-		ch <- prometheus.MustNewConstMetric(c.packets, prometheus.CounterValue, float64(s.packets), labels...)
-		ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.CounterValue, float64(s.bytes), labels...)
+		packets, bytes := c.packets, c.bytes
+		labels := []string{k.policy.Namespace, k.policy.Name, k.direction, k.verdict}
+		if k.tier != 0 {
+			packets, bytes = c.clusterPackets, c.clusterBytes
+			labels = []string{k.policy.Name, tierName(k.tier), k.direction, k.verdict}
+		}
+		ch <- prometheus.MustNewConstMetric(packets, prometheus.CounterValue, float64(s.packets), labels...)
+		ch <- prometheus.MustNewConstMetric(bytes, prometheus.CounterValue, float64(s.bytes), labels...)
 	}
 }
 

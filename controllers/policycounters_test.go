@@ -67,7 +67,7 @@ func countersFixture() (*fakeCounters, *atomic.Pointer[chainIndex]) {
 
 // TestPolicyCountsAgreeWithTheMetric: counts (for the status) and Collect (for /metrics) say the same packets
 // per policy, tier, direction and verdict, a shared chain counting for each of its policies, a ClusterNetworkPolicy
-// counting its tier's lookups and deny chain.
+// counting its tier's lookups and deny chain in metrics of its own (NetworkPolicy's keep their four labels).
 func TestPolicyCountsAgreeWithTheMetric(t *testing.T) {
 	fc, idx := countersFixture()
 	pc := newPolicyCounters(fc, idx)
@@ -100,19 +100,25 @@ func TestPolicyCountsAgreeWithTheMetric(t *testing.T) {
 	}
 	var metric []string
 	for _, f := range families {
-		if f.GetName() != "nftpolicy_policy_packets_total" {
+		name := f.GetName()
+		if name != "nftpolicy_policy_packets_total" && name != "nftpolicy_cluster_policy_packets_total" {
 			continue
 		}
 		for _, m := range f.Metric {
 			l := labelMap(m)
-			metric = append(metric, fmt.Sprintf("%s/%s[%s] %s %s=%g", l["namespace"], l["policy"], l["tier"], l["direction"],
-				l["verdict"], m.GetCounter().GetValue()))
+			policy := l["namespace"] + "/" + l["policy"]
+			if name == "nftpolicy_cluster_policy_packets_total" {
+				policy = l["policy"]
+			}
+			metric = append(metric, fmt.Sprintf("%s[%s] %s %s=%g (%d labels)", policy, l["tier"], l["direction"],
+				l["verdict"], m.GetCounter().GetValue(), len(l)))
 		}
 	}
 	slices.Sort(metric)
-	wantMetric := []string{"/k[Admin] ingress allow=5", "/k[Admin] ingress drop=8",
-		"x/a[] egress allow=7", "x/a[] egress drop=2", "x/a[] ingress allow=10", "x/a[] ingress drop=3",
-		"x/b[] ingress allow=10", "x/b[] ingress drop=3", "y/c[] ingress allow=4", "y/c[] ingress audit=6"}
+	wantMetric := []string{"k[Admin] ingress allow=5 (4 labels)", "k[Admin] ingress drop=8 (4 labels)",
+		"x/a[] egress allow=7 (4 labels)", "x/a[] egress drop=2 (4 labels)", "x/a[] ingress allow=10 (4 labels)",
+		"x/a[] ingress drop=3 (4 labels)", "x/b[] ingress allow=10 (4 labels)", "x/b[] ingress drop=3 (4 labels)",
+		"y/c[] ingress allow=4 (4 labels)", "y/c[] ingress audit=6 (4 labels)"}
 	if !slices.Equal(metric, wantMetric) {
 		t.Errorf("metric\n%q\nwant\n%q", metric, wantMetric)
 	}

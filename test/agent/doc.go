@@ -23,6 +23,9 @@
 //	outage_test.go   the API server stopped and started: rules held, /readyz not ready after
 //	                 APIUnreachableAfter, a policy change after the restart converges; and an agent started while
 //	                 the API server is down keeps the previous table until it can sync
+//	clusterpolicy_test.go  an Admin ClusterNetworkPolicy Deny created through the API server (its CRD installed
+//	                 by the spec) cuts a pod pair over a NetworkPolicy allow, Pass hands the decision to the
+//	                 NetworkPolicy, deleting it restores the default; the drop log names the tier and policy
 //	strict_test.go   strict mode: a long-lived TCP connection a relabel denies is cut within milliseconds of the
 //	                 change and stays cut (web writing cannot revive it); without strict mode it keeps working
 //	world_test.go    the fixture: harness node + API objects, the agent in-process, probes, continuous probe
