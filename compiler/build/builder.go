@@ -59,7 +59,7 @@ func (b *Builder) Node(c Cluster) (*ir.Node, error) {
 }
 
 func (b *Builder) node1(c Cluster) (*ir.Node, error) {
-	if len(b.memo) > 2*len(c.Policies)+256 { // selectors of deleted policies: start over, keep the compiled ones
+	if len(b.memo) > 2*(len(c.Policies)+len(c.ClusterPolicies))+256 { // selectors of deleted policies: start over, keep the compiled ones
 		b.memo = nil
 	}
 	if b.memo == nil {

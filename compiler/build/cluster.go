@@ -11,7 +11,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/validation"
 	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
@@ -47,14 +46,13 @@ type clusterRule struct {
 	action ir.Action
 	// peers are the pod and namespace peers (as selector pairs, namespace selector always set), networks
 	// (blocks) and nodes.
-	peers []peer
-	nodes []parsedSelector
-	// everyAddr: a peer this build cannot enforce, in a Deny or Pass rule, fails closed: every address.
-	everyAddr bool
-	allPorts  bool
-	ports     []portSpec
-	// everyPort: a protocols entry this build does not know, in a Deny or Pass rule: every TCP, UDP and SCTP port.
-	everyPort  bool
+	peers    []peer
+	nodes    []parsedSelector
+	allPorts bool
+	ports    []portSpec
+	// failClosed: the rule has a peer or protocols entry this build cannot read. As the API prescribes, an Accept
+	// rule then matches nothing, a Deny or Pass rule denies all traffic.
+	failClosed bool
 	unenforced []string
 }
 
@@ -64,6 +62,23 @@ type clusterRule struct {
 func ValidateCluster(p *cnp.ClusterNetworkPolicy) error {
 	_, err := compileCluster(p, nil)
 	return err
+}
+
+// UnenforcedFields validates p like ValidateCluster and lists the field paths of p that nftpolicy cannot
+// enforce (domainNames peers, peers and protocols entries of a newer API, peer selectors no selector can be made
+// of), in rule order: the rules holding them fail closed.
+func UnenforcedFields(p *cnp.ClusterNetworkPolicy) ([]string, error) {
+	c, err := compileCluster(p, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range []ir.Direction{ir.Ingress, ir.Egress} {
+		for _, r := range c.rules[d] {
+			out = append(out, r.unenforced...)
+		}
+	}
+	return out, nil
 }
 
 // compileCluster validates p and converts it to the builder's form.
@@ -206,17 +221,22 @@ func (cc *clusterCompiler) rule(d ir.Direction, i int, name string, action cnp.C
 			noNamed = at + "." + kind
 		}
 	}
-	if protocols == nil {
-		r.allPorts = true
-		return r, nil
-	}
-	if len(protocols) == 0 || len(protocols) > maxClusterItems {
+	r.allPorts = protocols == nil
+	if protocols != nil && (len(protocols) == 0 || len(protocols) > maxClusterItems) {
 		return r, cc.fail(path+".protocols", "want 1-%d entries, got %d", maxClusterItems, len(protocols))
 	}
 	for j := range protocols {
 		at := path + ".protocols[" + strconv.Itoa(j) + "]"
 		if err := cc.protocol(&r, &protocols[j], at, noNamed); err != nil {
 			return r, err
+		}
+	}
+	if r.failClosed {
+		// "For Accept rules, fail closed means: treat the rule as matching no traffic. For Deny and Pass rules,
+		// treat the rule as a Deny all rule" (the v1beta1 peer types).
+		r.peers, r.nodes, r.ports, r.allPorts = nil, nil, nil, r.action != ir.Accept
+		if r.action != ir.Accept {
+			r.action = ir.Deny
 		}
 	}
 	return r, nil
@@ -244,28 +264,28 @@ func (cc *clusterCompiler) peer(r *clusterRule, p *cnp.ClusterNetworkPolicyEgres
 		return "", cc.fail(at, "set exactly one of %s", strings.Join(set, ", "))
 	}
 	if len(set) == 0 {
-		// A field of a newer API this build cannot read: Accept matches nothing, Deny and Pass everything.
+		// A field of a newer API than this build's: the rule fails closed.
 		r.unenforced = append(r.unenforced, at)
-		r.everyAddr = r.everyAddr || r.action != ir.Accept
+		r.failClosed = true
 		return "", nil
 	}
 	switch set[0] {
 	case "namespaces":
 		sel, key, err := cc.selector(p.Namespaces, at+".namespaces")
 		if err != nil {
-			return "", err
+			return cc.unreadable(r, at+".namespaces", set[0])
 		}
 		r.peers = append(r.peers, peer{nsSel: sel, nsKey: key, podSel: labels.Everything()})
 	case "pods":
 		nsSel, nsKey, podSel, podKey, err := cc.namespacedPod(p.Pods, at+".pods")
 		if err != nil {
-			return "", err
+			return cc.unreadable(r, at+".pods", set[0])
 		}
 		r.peers = append(r.peers, peer{nsSel: nsSel, nsKey: nsKey, podSel: podSel, podKey: podKey})
 	case "nodes":
 		sel, key, err := cc.selector(p.Nodes, at+".nodes")
 		if err != nil {
-			return "", err
+			return cc.unreadable(r, at+".nodes", set[0])
 		}
 		r.nodes = append(r.nodes, parsedSelector{sel, key})
 	case "networks":
@@ -283,11 +303,21 @@ func (cc *clusterCompiler) peer(r *clusterRule, p *cnp.ClusterNetworkPolicyEgres
 		if len(p.DomainNames) == 0 || len(p.DomainNames) > maxClusterItems {
 			return "", cc.fail(at+".domainNames", "want 1-%d names, got %d", maxClusterItems, len(p.DomainNames))
 		}
-		// Not enforceable in the kernel: Accept matches nothing, Deny and Pass fail closed.
+		// Not enforceable in the kernel. In an Accept rule the peer matches nothing (the rule's other peers
+		// still do: what it accepts is a subset of what was asked); a Deny or Pass rule fails closed.
 		r.unenforced = append(r.unenforced, at+".domainNames")
-		r.everyAddr = r.everyAddr || r.action != ir.Accept
+		r.failClosed = r.failClosed || r.action != ir.Accept
 	}
 	return set[0], nil
+}
+
+// unreadable handles a peer selector the API server stores but no selector can be made of (the CRD does not
+// check operators or label syntax): the peer cannot be enforced and the rule fails closed. Setting the whole
+// policy aside instead would drop its other rules, Deny rules too.
+func (cc *clusterCompiler) unreadable(r *clusterRule, at, kind string) (string, error) {
+	r.unenforced = append(r.unenforced, at)
+	r.failClosed = true
+	return kind, nil
 }
 
 // network parses a networks CIDR: host bits must be clear, as the CRD's CEL rule requires.
@@ -334,9 +364,9 @@ func (cc *clusterCompiler) protocol(r *clusterRule, p *cnp.ClusterNetworkPolicyP
 		}
 		return cc.fail(at, "set exactly one of %s", strings.Join(names, ", "))
 	case len(set) == 0:
-		// A protocol of a newer API: Accept matches nothing more, Deny and Pass every port.
+		// A protocol of a newer API than this build's: the rule fails closed, as for peers.
 		r.unenforced = append(r.unenforced, at)
-		r.everyPort = r.everyPort || r.action != ir.Accept
+		r.failClosed = true
 		return nil
 	}
 	e := set[0]
@@ -345,9 +375,7 @@ func (cc *clusterCompiler) protocol(r *clusterRule, p *cnp.ClusterNetworkPolicyP
 		if noNamed != "" {
 			return cc.fail(at+".destinationNamedPort", "not allowed with %s: only pods have named ports", noNamed)
 		}
-		if msgs := validation.IsValidPortName(name); len(msgs) > 0 {
-			return cc.fail(at+".destinationNamedPort", "invalid port name %q: %s", name, strings.Join(msgs, "; "))
-		}
+		// The CRD does not check the name's syntax; a name no container port can have simply matches nothing.
 		// A container port name belongs to one protocol, which the rule does not say: try all three.
 		for _, proto := range []ir.Protocol{ir.TCP, ir.UDP, ir.SCTP} {
 			r.ports = append(r.ports, portSpec{proto: proto, name: name})

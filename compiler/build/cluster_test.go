@@ -241,3 +241,45 @@ func TestClusterValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestClusterFailClosed checks the API's fail-closed rule for what this build cannot read — a peer without a
+// known field, a protocols entry without one, a peer selector the API server stores but no selector can be made
+// of, domainNames in a Deny or Pass rule: an Accept rule matches nothing (its other peers neither), a Deny or
+// Pass rule becomes Deny all. domainNames in an Accept rule only drop that peer.
+func TestClusterFailClosed(t *testing.T) {
+	unknown := cnp.ClusterNetworkPolicyEgressPeer{}
+	badSel := nsPeer(exprs(expr("team", "in", "red")))
+	domain := cnp.ClusterNetworkPolicyEgressPeer{DomainNames: []cnp.DomainName{"example.com"}}
+	fc := clusterPolicy("fc", cnp.AdminTier, 1, subjectPods(match("team", "blue"), match("app", "a")),
+		cOut(accept, to(nsPeer(match("team", "red")), unknown)),
+		cOut(pass, to(domain), ctcp(443)),
+		cOut(deny, to(unknown), cnamed("db")),
+		cOut(accept, to(nsPeer(match("team", "red"))), cnp.ClusterNetworkPolicyProtocol{}),
+		cOut(accept, to(nsPeer(match("team", "red")), domain)),
+		cIn(pass, to(badSel), ctcp(80)),
+	)
+	c := std(fc)
+	n, err := Node(c, "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := lines(
+		"ingress||A:fc members=x/a",
+		"  A fc p1 ingress[0] Deny peers=any ports=all unenforced=spec.ingress[0].from[0].namespaces",
+		"egress||A:fc members=x/a",
+		"  A fc p1 egress[0] Accept peers=none ports=none unenforced=spec.egress[0].to[1]",
+		"  A fc p1 egress[1] Deny peers=any ports=all unenforced=spec.egress[1].to[0].domainNames",
+		"  A fc p1 egress[2] Deny peers=any ports=all unenforced=spec.egress[2].to[0]",
+		"  A fc p1 egress[3] Accept peers=none ports=none unenforced=spec.egress[3].protocols[0]",
+		"  A fc p1 egress[4] Accept peers=y/a,y/b ports=all unenforced=spec.egress[4].to[1].domainNames",
+	)
+	if got := render(n, c); got != want {
+		t.Errorf("got\n%swant\n%s", got, want)
+	}
+	fields, err := UnenforcedFields(fc)
+	wantFields := "spec.ingress[0].from[0].namespaces spec.egress[0].to[1] spec.egress[1].to[0].domainNames " +
+		"spec.egress[2].to[0] spec.egress[3].protocols[0] spec.egress[4].to[1].domainNames"
+	if err != nil || strings.Join(fields, " ") != wantFields {
+		t.Errorf("UnenforcedFields = %v, %v; want %s", fields, err, wantFields)
+	}
+}

@@ -7,10 +7,6 @@ import (
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 )
 
-// everyPort is what a protocols entry this build does not know matches in a Deny or Pass rule.
-var everyPort = []ir.Port{{Protocol: ir.TCP, First: 0, Last: 65535}, {Protocol: ir.UDP, First: 0, Last: 65535},
-	{Protocol: ir.SCTP, First: 0, Last: 65535}}
-
 // clusterRules returns c's rules of direction d with peers resolved, once per policy and build.
 func (r *resolver) clusterRules(c *compiledCluster, d ir.Direction) []resolvedRule {
 	rs := r.resolvedCluster[c]
@@ -34,12 +30,14 @@ func (r *resolver) clusterRules(c *compiledCluster, d ir.Direction) []resolvedRu
 func (r *resolver) clusterRule(d ir.Direction, cr *clusterRule) resolvedRule {
 	var rr resolvedRule
 	switch {
-	case cr.everyAddr:
-		rr.peers = ir.Peers{Any: true}
+	case cr.failClosed && cr.action == ir.Deny:
+		return resolvedRule{peers: ir.Peers{Any: true}, allPorts: true}
+	case cr.failClosed:
+		return rr // matches nothing
 	case len(cr.peers) > 0:
 		rr.peers = r.peers("", cr.peers)
 	}
-	if len(cr.nodes) > 0 && !cr.everyAddr {
+	if len(cr.nodes) > 0 {
 		addrs := slices.Clone(rr.peers.Addrs)
 		for _, n := range cr.nodes {
 			addrs = append(addrs, nodeAddrs(r.inv.nodes, n.sel)...)
@@ -49,9 +47,6 @@ func (r *resolver) clusterRule(d ir.Direction, cr *clusterRule) resolvedRule {
 	}
 	rr.allPorts = cr.allPorts
 	rr.ports = numericPorts(cr.ports)
-	if cr.everyPort {
-		rr.ports = sortPorts(append(rr.ports, everyPort...))
-	}
 	var named []portName
 	for _, ps := range cr.ports {
 		if ps.name != "" {

@@ -186,20 +186,8 @@ func (g *group) assemble(inv *inventory, res *resolver) ir.Group {
 	}
 	for _, p := range g.policies {
 		for i, rr := range res.rules(p, g.dir) {
-			r := ir.Rule{Policy: p.ref, Index: i, Peers: rr.peers, AllPorts: rr.allPorts, Ports: rr.ports,
-				AddrPorts: rr.addrPorts}
-			if len(rr.named) > 0 {
-				// Ingress named ports resolve on the members, which all resolve them alike (it is in the key).
-				// A member without the name gets nothing from that entry.
-				ports := slices.Clone(rr.ports)
-				for _, pn := range rr.named {
-					for _, n := range g.named.lookup(pn) {
-						ports = append(ports, ir.Port{Protocol: pn.proto, First: n, Last: n})
-					}
-				}
-				r.Ports = sortPorts(ports)
-			}
-			out.Rules = append(out.Rules, r)
+			out.Rules = append(out.Rules, ir.Rule{Policy: p.ref, Index: i, Peers: rr.peers, AllPorts: rr.allPorts,
+				Ports: g.ports(&rr), AddrPorts: rr.addrPorts})
 		}
 	}
 	out.Admin = g.tierRules(g.admin, res)
@@ -213,20 +201,25 @@ func (g *group) tierRules(cs []*compiledCluster, res *resolver) []ir.ClusterRule
 	for _, c := range cs {
 		for i, rr := range res.clusterRules(c, g.dir) {
 			cr := &c.rules[g.dir][i]
-			r := ir.ClusterRule{Policy: c.name, Priority: c.priority, Index: cr.index, Name: cr.name,
-				Action: cr.action, Peers: rr.peers, AllPorts: rr.allPorts, Ports: rr.ports, AddrPorts: rr.addrPorts,
-				Unenforced: cr.unenforced}
-			if len(rr.named) > 0 {
-				ports := slices.Clone(rr.ports)
-				for _, pn := range rr.named {
-					for _, n := range g.named.lookup(pn) {
-						ports = append(ports, ir.Port{Protocol: pn.proto, First: n, Last: n})
-					}
-				}
-				r.Ports = sortPorts(ports)
-			}
-			out = append(out, r)
+			out = append(out, ir.ClusterRule{Policy: c.name, Priority: c.priority, Index: cr.index, Name: cr.name,
+				Action: cr.action, Peers: rr.peers, AllPorts: rr.allPorts, Ports: g.ports(&rr),
+				AddrPorts: rr.addrPorts, Unenforced: cr.unenforced})
 		}
 	}
 	return out
+}
+
+// ports returns a resolved rule's numeric ports with its ingress named ports resolved on the members, which all
+// resolve them alike (it is in the key). A member without the name gets nothing from that entry.
+func (g *group) ports(rr *resolvedRule) []ir.Port {
+	if len(rr.named) == 0 {
+		return rr.ports
+	}
+	ports := slices.Clone(rr.ports)
+	for _, pn := range rr.named {
+		for _, n := range g.named.lookup(pn) {
+			ports = append(ports, ir.Port{Protocol: pn.proto, First: n, Last: n})
+		}
+	}
+	return sortPorts(ports)
 }
