@@ -53,6 +53,9 @@ type clusterRule struct {
 	// failClosed: the rule has a peer or protocols entry this build cannot read. As the API prescribes, an Accept
 	// rule then matches nothing, a Deny or Pass rule denies all traffic.
 	failClosed bool
+	// anyPeer: a Deny or Pass rule has a domainNames peer, which the kernel cannot match: the rule denies every
+	// address on its protocols.
+	anyPeer    bool
 	unenforced []string
 }
 
@@ -231,13 +234,18 @@ func (cc *clusterCompiler) rule(d ir.Direction, i int, name string, action cnp.C
 			return r, err
 		}
 	}
-	if r.failClosed {
+	switch {
+	case r.failClosed:
 		// "For Accept rules, fail closed means: treat the rule as matching no traffic. For Deny and Pass rules,
 		// treat the rule as a Deny all rule" (the v1beta1 peer types).
 		r.peers, r.nodes, r.ports, r.allPorts = nil, nil, nil, r.action != ir.Accept
 		if r.action != ir.Accept {
 			r.action = ir.Deny
 		}
+	case r.anyPeer:
+		// domainNames is a field this build knows but cannot enforce: the rule keeps its protocols and denies
+		// every address on them. A Pass must not pass what it was meant to narrow.
+		r.action = ir.Deny
 	}
 	return r, nil
 }
@@ -304,9 +312,10 @@ func (cc *clusterCompiler) peer(r *clusterRule, p *cnp.ClusterNetworkPolicyEgres
 			return "", cc.fail(at+".domainNames", "want 1-%d names, got %d", maxClusterItems, len(p.DomainNames))
 		}
 		// Not enforceable in the kernel. In an Accept rule the peer matches nothing (the rule's other peers
-		// still do: what it accepts is a subset of what was asked); a Deny or Pass rule fails closed.
+		// still do: what it accepts is a subset of what was asked); a Deny or Pass rule fails closed on its
+		// protocols: every address.
 		r.unenforced = append(r.unenforced, at+".domainNames")
-		r.failClosed = r.failClosed || r.action != ir.Accept
+		r.anyPeer = r.anyPeer || r.action != ir.Accept
 	}
 	return set[0], nil
 }

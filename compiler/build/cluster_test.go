@@ -244,8 +244,9 @@ func TestClusterValidation(t *testing.T) {
 
 // TestClusterFailClosed checks the API's fail-closed rule for what this build cannot read — a peer without a
 // known field, a protocols entry without one, a peer selector the API server stores but no selector can be made
-// of, domainNames in a Deny or Pass rule: an Accept rule matches nothing (its other peers neither), a Deny or
-// Pass rule becomes Deny all. domainNames in an Accept rule only drop that peer.
+// of: an Accept rule matches nothing (its other peers neither), a Deny or Pass rule becomes Deny all. domainNames,
+// known but not enforceable, only drop that peer in an Accept rule, and make a Deny or Pass rule deny every
+// address on its protocols.
 func TestClusterFailClosed(t *testing.T) {
 	unknown := cnp.ClusterNetworkPolicyEgressPeer{}
 	badSel := nsPeer(exprs(expr("team", "in", "red")))
@@ -268,7 +269,7 @@ func TestClusterFailClosed(t *testing.T) {
 		"  A fc p1 ingress[0] Deny peers=any ports=all unenforced=spec.ingress[0].from[0].namespaces",
 		"egress||A:fc members=x/a",
 		"  A fc p1 egress[0] Accept peers=none ports=none unenforced=spec.egress[0].to[1]",
-		"  A fc p1 egress[1] Deny peers=any ports=all unenforced=spec.egress[1].to[0].domainNames",
+		"  A fc p1 egress[1] Deny peers=any ports=TCP/443 unenforced=spec.egress[1].to[0].domainNames",
 		"  A fc p1 egress[2] Deny peers=any ports=all unenforced=spec.egress[2].to[0]",
 		"  A fc p1 egress[3] Accept peers=none ports=none unenforced=spec.egress[3].protocols[0]",
 		"  A fc p1 egress[4] Accept peers=y/a,y/b ports=all unenforced=spec.egress[4].to[1].domainNames",

@@ -34,10 +34,12 @@ func (r *resolver) clusterRule(d ir.Direction, cr *clusterRule) resolvedRule {
 		return resolvedRule{peers: ir.Peers{Any: true}, allPorts: true}
 	case cr.failClosed:
 		return rr // matches nothing
+	case cr.anyPeer:
+		rr.peers = ir.Peers{Any: true}
 	case len(cr.peers) > 0:
 		rr.peers = r.peers("", cr.peers)
 	}
-	if len(cr.nodes) > 0 {
+	if len(cr.nodes) > 0 && !cr.anyPeer {
 		addrs := slices.Clone(rr.peers.Addrs)
 		for _, n := range cr.nodes {
 			addrs = append(addrs, nodeAddrs(r.inv.nodes, n.sel)...)

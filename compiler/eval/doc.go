@@ -21,8 +21,8 @@
 // and outside every Except) and the protocol/port is in its Ports (AllPorts: every protocol, ICMP included, and
 // every port; otherwise an inclusive range of the same protocol), or when (peer address, protocol/port) is one of
 // its AddrPorts. For ingress the pod is the destination and the peer the source; for egress the other way round.
-// ClusterNetworkPolicy fields the build cannot enforce are already resolved in the IR (in an Accept rule such a
-// field matches nothing, in a Deny or Pass rule every address); the evaluator reports them (Side.Unenforced) for
+// ClusterNetworkPolicy fields the build cannot enforce are already resolved in the IR (an Accept rule matches
+// nothing through them, a Deny or Pass rule is a Deny of all traffic); the evaluator reports them (Side.Unenforced) for
 // the rules it looked at. When two pods of the IR share an address, the group sorted first owns it, as in the compiled ruleset.
 //
 // How it is checked: unit tests on hand-built IR in this package, and test/e2e's TestEvaluatorAgreesWithTruthTables,

@@ -306,12 +306,11 @@ func writeExplanation(buf *bytes.Buffer, e explanation) {
 		}
 		fmt.Fprintf(buf, "  %-7s %s %s\n", d.dir, d.s.Pod, strings.Join(append(steps, decision(d.dir, d.s)), ", then "))
 		for _, r := range d.s.Unenforced {
-			effect := "every address" // a Deny or Pass rule fails closed
+			effect := "fails closed: the rule denies every address" // a Deny or Pass rule; the IR holds it as Deny
 			if r.Action == ir.Accept.String() {
-				effect = "nothing"
+				effect = "matches nothing"
 			}
-			fmt.Fprintf(buf, "          not enforced: %s of %s: matches %s in this %s rule\n",
-				strings.Join(r.Unenforced, ", "), r.ref, effect, r.Action)
+			fmt.Fprintf(buf, "          not enforced: %s of %s: %s\n", strings.Join(r.Unenforced, ", "), r.ref, effect)
 		}
 	}
 }
