@@ -40,14 +40,37 @@ func TierDenyChainName(g *ir.Group, t ir.Tier) string {
 // compileTiers. It exists only then.
 func AdminPassChainName(g *ir.Group) string { return GroupChainName(g) + "-pass" }
 
+// The infixes that follow the group's chain name in the names of a tier's sets (tierSetPrefix, SetTier).
+const (
+	adminSetInfix    = "-adm-"
+	baselineSetInfix = "-bas-"
+	groupChainLen    = len("ing-") + 16 // GroupChainName's length
+)
+
 // tierSetPrefix starts the names of a tier's sets: the group's chain name, "-adm" or "-bas", and the action
 // ("-deny", "-accept", "-pass"); the family and shape follow ("-v4-np"), 37 bytes in all.
 func tierSetPrefix(g *ir.Group, t ir.Tier, a ir.Action) string {
-	tier := "-adm-"
+	tier := adminSetInfix
 	if t == ir.Baseline {
-		tier = "-bas-"
+		tier = baselineSetInfix
 	}
 	return GroupChainName(g) + tier + strings.ToLower(a.String())
+}
+
+// SetTier tells which ClusterNetworkPolicy tier a set of a group chain's lookups belongs to, by its name (see
+// tierSetPrefix); false for any other set, such as a NetworkPolicy set ("ing-…-v4-np"). The set's group is the
+// chain its name starts with (GroupChainName).
+func SetTier(name string) (ir.Tier, bool) {
+	if len(name) < groupChainLen || !(strings.HasPrefix(name, "ing-") || strings.HasPrefix(name, "egr-")) {
+		return 0, false
+	}
+	switch rest := name[groupChainLen:]; {
+	case strings.HasPrefix(rest, adminSetInfix):
+		return ir.Admin, true
+	case strings.HasPrefix(rest, baselineSetInfix):
+		return ir.Baseline, true
+	}
+	return 0, false
 }
 
 // groupComment names the group's policies for humans within the kernel's comment limit (namesComment).

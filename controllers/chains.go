@@ -152,17 +152,10 @@ func tierFor(g *ir.Group, t ir.Tier, actions ...ir.Action) []tiered {
 	return out
 }
 
-// setTier is the tier whose lookup uses set, 0 for a NetworkPolicy set: a tier's sets are named after the
-// group's chain, "-adm-" or "-bas-", and the action (compiler's tierSetPrefix).
+// setTier is the tier whose lookup uses set, 0 for a NetworkPolicy set or one of another group.
 func setTier(g *ir.Group, set string) ir.Tier {
-	rest, ok := strings.CutPrefix(set, compiler.GroupChainName(g))
-	switch {
-	case !ok:
-		return 0
-	case strings.HasPrefix(rest, "-adm-"):
-		return ir.Admin
-	case strings.HasPrefix(rest, "-bas-"):
-		return ir.Baseline
+	if t, ok := compiler.SetTier(set); ok && strings.HasPrefix(set, compiler.GroupChainName(g)) {
+		return t
 	}
 	return 0
 }
