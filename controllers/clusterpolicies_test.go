@@ -338,8 +338,10 @@ func drain(e *env) []string {
 	}
 }
 
-// TestUnenforcedFieldsAsTheBuilderSays: the fields the agent reports are those the builder compiles as not
-// enforced (ir.ClusterRule.Unenforced), for domainNames, an unknown peer and an unknown protocols entry.
+// TestUnenforcedFieldsAsTheBuilderSays: the agent reports (Excluded, partial) exactly the fields the builder
+// compiles as not enforced (ir.ClusterRule.Unenforced) — domainNames, an unknown peer, an unknown protocols
+// entry, and a peer selector the API server stores but no selector can be made of, which fails closed (its Pass
+// rule denies all) instead of setting the whole policy aside.
 func TestUnenforcedFieldsAsTheBuilderSays(t *testing.T) {
 	p := withDomainNames(denyClientsToWeb("p"))
 	p.Spec.Egress = append(p.Spec.Egress, cnp.ClusterNetworkPolicyEgressRule{
@@ -350,24 +352,53 @@ func TestUnenforcedFieldsAsTheBuilderSays(t *testing.T) {
 	})
 	p.Spec.Ingress = []cnp.ClusterNetworkPolicyIngressRule{{Action: cnp.ClusterNetworkPolicyRuleActionPass,
 		From: []cnp.ClusterNetworkPolicyIngressPeer{{}}}}
-	got := unenforcedFields(p)
-	want := []string{"spec.ingress[0].from[0]", "spec.egress[1].to[0].domainNames", "spec.egress[2].to[1]",
-		"spec.egress[2].protocols[0]"}
-	if !slices.Equal(got, want) {
-		t.Errorf("unenforcedFields = %q, want %q", got, want)
+	badSelector := denyClientsToWeb("bad-selector")
+	badSelector.Spec.Egress[0].Action = cnp.ClusterNetworkPolicyRuleActionPass
+	badSelector.Spec.Egress[0].To[0].Pods.PodSelector = metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+		{Key: "app", Operator: "in", Values: []string{"web"}}}}
+	e := start(t, append(cluster(), p, badSelector), withClusterPolicies(newServed(true).ask, time.Hour))
+	r := e.next()
+	if r.Err != nil {
+		t.Fatal(r.Err)
 	}
-	n := irFor(t, append(cluster(), p))
-	var fromIR []string
-	for _, g := range n.Groups {
-		for _, r := range g.Admin {
-			fromIR = append(fromIR, r.Unenforced...)
+	reported := map[string][]string{}
+	for _, x := range r.Excluded {
+		if !x.Partial {
+			t.Errorf("%s set aside (%s), want enforced in part", x.Policy, x.Reason)
+			continue
+		}
+		fields, _, _ := strings.Cut(x.Reason, ": ")
+		reported[x.Policy.Name] = strings.Split(fields, ", ")
+	}
+	fromIR := map[string][]string{}
+	for _, g := range r.Node.Groups {
+		for _, cr := range g.Admin {
+			for _, f := range cr.Unenforced {
+				if !slices.Contains(fromIR[cr.Policy], f) {
+					fromIR[cr.Policy] = append(fromIR[cr.Policy], f)
+				}
+			}
 		}
 	}
-	slices.Sort(fromIR)
-	fromIR = slices.Compact(fromIR)
-	slices.Sort(want)
-	if !slices.Equal(fromIR, want) {
-		t.Errorf("the IR's unenforced fields %q, the agent's %q", fromIR, want)
+	want := map[string][]string{
+		"p": {"spec.ingress[0].from[0]", "spec.egress[1].to[0].domainNames", "spec.egress[2].to[1]",
+			"spec.egress[2].protocols[0]"},
+		"bad-selector": {"spec.egress[0].to[0].pods"},
+	}
+	for name, fields := range want {
+		if !slices.Equal(reported[name], fields) {
+			t.Errorf("%s: the agent reports %q, want %q", name, reported[name], fields)
+		}
+		got := slices.Clone(fromIR[name])
+		slices.Sort(got)
+		fields = slices.Clone(fields)
+		slices.Sort(fields)
+		if !slices.Equal(got, fields) {
+			t.Errorf("%s: the IR's unenforced fields %q, want %q", name, got, fields)
+		}
+	}
+	if got, want := tierRules(r, ir.Admin), "bad-selector Deny "; !slices.Contains(got, want) {
+		t.Errorf("Admin rules %q lack %q (a Pass through an invalid selector fails closed)", got, want)
 	}
 }
 

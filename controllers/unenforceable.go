@@ -21,7 +21,7 @@ const (
 	// ReasonUnenforceable: the policy is set aside (the builder refuses it); the others are enforced.
 	ReasonUnenforceable = "Unenforceable"
 	// ReasonPartiallyEnforced: a ClusterNetworkPolicy is enforced but for fields nftpolicy cannot enforce
-	// (domainNames, or fields of a newer API), which fail as unenforcedNote says.
+	// (build.UnenforcedFields), which fail as unenforcedNote says.
 	ReasonPartiallyEnforced = "PartiallyEnforced"
 	actionEnforce           = "Enforce"
 	maxNoteBytes            = 1024 // events.k8s.io/v1 limit of note
@@ -63,11 +63,8 @@ func (f *policyFilter) filter(pols []*networkingv1.NetworkPolicy, cnps []*cnp.Cl
 		return validation{generation: p.Generation, err: build.Validate(p)}
 	})
 	keepCNPs := keep(f, seen, &excluded, cnps, func(p *cnp.ClusterNetworkPolicy) validation {
-		v := validation{generation: p.Generation, err: build.ValidateCluster(p)}
-		if v.err == nil {
-			v.unenforced = unenforcedFields(p)
-		}
-		return v
+		fields, err := build.UnenforcedFields(p)
+		return validation{generation: p.Generation, err: err, unenforced: fields}
 	})
 	for k := range f.checked {
 		if !seen[k] {
@@ -127,10 +124,12 @@ func (f *policyFilter) report(obj runtime.Object, v validation) {
 	}
 }
 
-// unenforcedNote says which fields are not enforced and what the agent does instead.
+// unenforcedNote says which fields are not enforced and what the rules holding them do instead, as the builder
+// compiles them (build.UnenforcedFields; docs/semantics.md).
 func unenforcedNote(fields []string) string {
-	return strings.Join(fields, ", ") + ": nftpolicy cannot enforce domainNames (nor fields of a newer API); " +
-		"in an Accept rule they match nothing, in a Deny or Pass rule everything"
+	return strings.Join(fields, ", ") + ": nftpolicy cannot enforce these (domainNames; a peer or protocols " +
+		"entry of a newer API; a selector that is not valid): an Accept rule matches nothing through them, a Deny " +
+		"or Pass rule denies instead (domainNames: every address on its protocols; the others: all traffic)"
 }
 
 func compareRefs(a, b ir.PolicyRef) int {
