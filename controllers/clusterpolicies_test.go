@@ -308,8 +308,8 @@ func TestClusterPolicyEvents(t *testing.T) {
 	}
 	events := drain(e)
 	want := []string{ // sorted
-		"Warning PartiallyEnforced enforced on node node-a except spec.egress[1].to[0].domainNames: ",
-		"Warning Unenforceable not enforced on node node-a: ClusterNetworkPolicy bad: spec.egress[0].protocols[0]",
+		"Warning PartiallyEnforced enforced on every node except spec.egress[1].to[0].domainNames: ",
+		"Warning Unenforceable not enforced on any node: ClusterNetworkPolicy bad: spec.egress[0].protocols[0]",
 	}
 	if len(events) != 2 || !strings.HasPrefix(events[0], want[0]) || !strings.HasPrefix(events[1], want[1]) {
 		t.Errorf("events\n%q\nwant prefixes\n%q", events, want)
@@ -321,6 +321,60 @@ func TestClusterPolicyEvents(t *testing.T) {
 	e.next()
 	if events := drain(e); len(events) != 1 || !strings.HasPrefix(events[0], want[0]) {
 		t.Errorf("events after a new generation %q, want one PartiallyEnforced", events)
+	}
+}
+
+// TestClusterPolicyEventsFromOneAgent: the agent reports ClusterNetworkPolicies only when its node's name is the
+// smallest among the Nodes it watches, so that a cluster gets one Event per policy and generation, not one per
+// node; it still lists them in its own report (the NodePolicyStatus), and NetworkPolicy Events are its own node's
+// as before. When the node with the smaller name goes away, this agent reports what was not reported yet.
+func TestClusterPolicyEventsFromOneAgent(t *testing.T) {
+	partial := withDomainNames(denyClientsToWeb("partial"))
+	objs := append(cluster(), badCIDR("bad-np"), partial, node(testNode, "a", "192.0.2.1"),
+		node("node-b", "b", "192.0.2.2"), node("node-0", "z", "192.0.2.9"))
+	e := start(t, objs, withClusterPolicies(newServed(true).ask, time.Hour))
+	r := e.next()
+	if r.Err != nil || len(r.Excluded) != 2 || r.Excluded[0].Policy.Name != "partial" || !r.Excluded[0].Partial ||
+		r.Excluded[1].Policy.Name != "bad-np" {
+		t.Fatalf("sync: %v, excluded %+v; want partial (in part) and bad-np listed", r.Err, r.Excluded)
+	}
+	events := drain(e)
+	if len(events) != 1 || !strings.HasPrefix(events[0], "Warning Unenforceable not enforced on node node-a: ") {
+		t.Errorf("events with node-0 in the cluster %q, want bad-np's alone", events)
+	}
+
+	n0 := &corev1.Node{}
+	if err := e.client.Get(e.ctx, client.ObjectKey{Name: "node-0"}, n0); err != nil {
+		t.Fatal(err)
+	}
+	e.remove(n0)
+	e.next()
+	want := "Warning PartiallyEnforced enforced on every node except spec.egress[1].to[0].domainNames: "
+	if events := drain(e); len(events) != 1 || !strings.HasPrefix(events[0], want) {
+		t.Errorf("events once node-0 is gone %q, want one with prefix %q", events, want)
+	}
+	e.update(partial, func() { partial.Spec.Priority = 12; partial.Generation++ })
+	e.next()
+	if events := drain(e); len(events) != 1 || !strings.HasPrefix(events[0], want) {
+		t.Errorf("events after a new generation %q, want one with prefix %q", events, want)
+	}
+}
+
+// TestClusterReporter: the smallest node name reports; so does an agent without Nodes to compare with.
+func TestClusterReporter(t *testing.T) {
+	nodes := []*corev1.Node{node("node-b", "", ""), node("node-a", "", ""), node("node-c", "", "")}
+	for _, c := range []struct {
+		node  string
+		nodes []*corev1.Node
+		want  bool
+	}{
+		{"node-a", nodes, true}, {"node-b", nodes, false}, {"node-c", nodes, false},
+		{"node-0", nodes, true}, // its own Node not listed yet
+		{"node-b", nil, true},
+	} {
+		if got := clusterReporter(c.node, c.nodes); got != c.want {
+			t.Errorf("clusterReporter(%s, %d nodes) = %v, want %v", c.node, len(c.nodes), got, c.want)
+		}
 	}
 }
 

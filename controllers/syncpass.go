@@ -17,7 +17,7 @@ func (s *NodeSync) sync(ctx context.Context, log logr.Logger, first time.Time, s
 	if err != nil {
 		return errList, err
 	}
-	c.Policies, c.ClusterPolicies, rep.Excluded = s.filter.filter(c.Policies, c.ClusterPolicies)
+	c.Policies, c.ClusterPolicies, rep.Excluded = s.filter.filter(c.Policies, c.ClusterPolicies, c.Nodes)
 	n, err := s.builder.Node(c)
 	if err != nil {
 		return errBuild, fmt.Errorf("build the IR of node %s: %w", s.node, err)

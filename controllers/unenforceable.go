@@ -32,6 +32,11 @@ const (
 // about each one with a Warning Event on the policy, once per generation; a ClusterNetworkPolicy with fields
 // nftpolicy cannot enforce gets one too, and is enforced. Validation results are remembered per generation, so a
 // sync validates only the policies that changed.
+//
+// A ClusterNetworkPolicy is cluster-scoped and validates the same on every node: one agent reports it, not every
+// node's (1,000 Warnings per rollout in a 1,000-node cluster), namely the agent of the node whose name is the
+// smallest among the Nodes the agent watches (clusterReporter). Every agent still lists it in its own
+// NodePolicyStatus (Excluded). When the reporting node goes away, the next one reports what was not reported yet.
 type policyFilter struct {
 	node     string
 	recorder events.EventRecorder
@@ -47,6 +52,7 @@ type validation struct {
 	generation int64
 	err        error
 	unenforced []string // fields of a valid ClusterNetworkPolicy that are not enforced
+	reported   bool     // this agent recorded the Event this generation calls for (if any)
 }
 
 func newPolicyFilter(node string, r events.EventRecorder) *policyFilter {
@@ -54,15 +60,18 @@ func newPolicyFilter(node string, r events.EventRecorder) *policyFilter {
 }
 
 // filter returns the policies to enforce of each kind, and those not enforced as written (set aside, or
-// ClusterNetworkPolicies enforced in part), sorted: ClusterNetworkPolicies (no namespace) first.
-func (f *policyFilter) filter(pols []*networkingv1.NetworkPolicy, cnps []*cnp.ClusterNetworkPolicy) (
-	[]*networkingv1.NetworkPolicy, []*cnp.ClusterNetworkPolicy, []Excluded) {
+// ClusterNetworkPolicies enforced in part), sorted: ClusterNetworkPolicies (no namespace) first. nodes are the
+// Nodes of the cluster as the agent's informer has them (nil when it does not watch them): they decide whether
+// this agent reports ClusterNetworkPolicies.
+func (f *policyFilter) filter(pols []*networkingv1.NetworkPolicy, cnps []*cnp.ClusterNetworkPolicy,
+	nodes []*corev1.Node) ([]*networkingv1.NetworkPolicy, []*cnp.ClusterNetworkPolicy, []Excluded) {
 	seen := make(map[policyKey]bool, len(pols)+len(cnps))
 	var excluded []Excluded
-	keepPols := keep(f, seen, &excluded, pols, func(p *networkingv1.NetworkPolicy) validation {
+	keepPols := keep(f, seen, &excluded, pols, true, func(p *networkingv1.NetworkPolicy) validation {
 		return validation{generation: p.Generation, err: build.Validate(p)}
 	})
-	keepCNPs := keep(f, seen, &excluded, cnps, func(p *cnp.ClusterNetworkPolicy) validation {
+	reporter := clusterReporter(f.node, nodes)
+	keepCNPs := keep(f, seen, &excluded, cnps, reporter, func(p *cnp.ClusterNetworkPolicy) validation {
 		fields, err := build.UnenforcedFields(p)
 		return validation{generation: p.Generation, err: err, unenforced: fields}
 	})
@@ -85,9 +94,10 @@ type policyObject interface {
 	runtime.Object
 }
 
-// keep validates the objects of one kind (each generation once), reports what changed, and returns the ones
-// to enforce; those not enforced as written are added to excluded.
-func keep[P policyObject](f *policyFilter, seen map[policyKey]bool, excluded *[]Excluded, objs []P,
+// keep validates the objects of one kind (each generation once), reports what changed when report says this
+// agent reports this kind (what it has not reported yet, so a new reporter catches up), and returns the ones to
+// enforce; those not enforced as written are added to excluded.
+func keep[P policyObject](f *policyFilter, seen map[policyKey]bool, excluded *[]Excluded, objs []P, report bool,
 	validate func(P) validation) []P {
 	out := make([]P, 0, len(objs))
 	for _, p := range objs {
@@ -97,7 +107,11 @@ func keep[P policyObject](f *policyFilter, seen map[policyKey]bool, excluded *[]
 		if !ok || v.generation != p.GetGeneration() {
 			v = validate(p)
 			f.checked[k] = v
+		}
+		if report && !v.reported {
 			f.report(p, v)
+			v.reported = true
+			f.checked[k] = v
 		}
 		ref := ir.PolicyRef{Namespace: p.GetNamespace(), Name: p.GetName()}
 		switch {
@@ -112,16 +126,34 @@ func keep[P policyObject](f *policyFilter, seen map[policyKey]bool, excluded *[]
 	return out
 }
 
-// report records the Warning Event of a validation, if it calls for one.
+// report records the Warning Event of a validation, if it calls for one. A NetworkPolicy's names the node; a
+// ClusterNetworkPolicy's speaks for every node (one agent reports it; the builder decides the same everywhere).
 func (f *policyFilter) report(obj runtime.Object, v validation) {
+	where := "on node " + f.node
+	if _, cluster := obj.(*cnp.ClusterNetworkPolicy); cluster {
+		where = "on any node"
+	}
 	switch {
 	case v.err != nil:
-		note := cutNote("not enforced on node " + f.node + ": " + v.err.Error())
+		note := cutNote("not enforced " + where + ": " + v.err.Error())
 		f.recorder.Eventf(obj, nil, corev1.EventTypeWarning, ReasonUnenforceable, actionEnforce, "%s", note)
 	case len(v.unenforced) > 0:
-		note := cutNote("enforced on node " + f.node + " except " + unenforcedNote(v.unenforced))
+		note := cutNote("enforced on every node except " + unenforcedNote(v.unenforced))
 		f.recorder.Eventf(obj, nil, corev1.EventTypeWarning, ReasonPartiallyEnforced, actionEnforce, "%s", note)
 	}
+}
+
+// clusterReporter says whether the agent of node reports ClusterNetworkPolicies: when its name is the smallest
+// among nodes (every agent watches the same Nodes, so about one agent does; during a change of the list two may
+// for a moment), and when it has no Nodes to compare with (not watching them, or none listed yet): reporting
+// twice is better than not at all.
+func clusterReporter(node string, nodes []*corev1.Node) bool {
+	for _, n := range nodes {
+		if n.Name < node {
+			return false
+		}
+	}
+	return true
 }
 
 // unenforcedNote says which fields are not enforced and what the rules holding them do instead, as the builder
