@@ -19,6 +19,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 	cnp "sigs.k8s.io/network-policy-api/apis/v1beta1"
+
+	"github.com/nftpolicy/nftpolicy/compiler"
+	"github.com/nftpolicy/nftpolicy/nft"
 )
 
 // clusterPolicyGV is the API version of ClusterNetworkPolicy the agent reads.
@@ -31,6 +34,12 @@ const (
 	// per node per period.
 	clusterPolicyRecheck = 5 * time.Minute
 	discoveryBackoffMax  = 30 * time.Second // retries while the API server does not answer: 1 s, doubling
+	// An answer that ClusterNetworkPolicy is not served is believed only once absentConfirmations answers in a
+	// row, absentConfirmEvery apart, say so: an API server that is starting serves discovery before it has
+	// registered the groups of its CRDs, and a single 404 would otherwise switch ClusterNetworkPolicy off —
+	// every Admin and Baseline Deny gone from the next sync until the next recheck.
+	absentConfirmations = 3
+	absentConfirmEvery  = 5 * time.Second
 )
 
 // ServedFunc reports whether the API server serves ClusterNetworkPolicy (policy.networking.k8s.io/v1beta1); an
@@ -60,25 +69,40 @@ func DiscoveryServed(d discovery.DiscoveryInterface) ServedFunc {
 // sync either.
 //
 // It is a syncing source of the sync loop's controller. Start asks discovery (again and again until the API
-// server answers); WaitForSync holds the controller's workers back until the first answer, and, when served,
+// server answers); WaitForSync holds the controller's workers back until the first decision, and, when served,
 // until the ClusterNetworkPolicy and Node informers have synced: so the first sync of a restarted agent never
 // enforces a table without the Admin and Baseline rules the previous one had. Every clusterPolicyRecheck it
 // asks again: a CRD installed later is then watched, and one removed (the API server deletes its objects
 // first) is no longer.
+//
+// "Not served" is decided only when confirmed (absentConfirmations answers in a row, confirmEvery apart): while
+// served, a 404 changes nothing until then; at start no sync runs until then, the old table staying in force —
+// unless that table holds no ClusterNetworkPolicy rules (inForce), when there is nothing to keep: the agent then
+// syncs NetworkPolicy at once and goes on confirming, so that a 404 of a starting API server costs seconds, not
+// a recheck period.
 type clusterPolicies struct {
 	served  ServedFunc
 	cache   cache.Informers
 	watch   func(obj client.Object) source.TypedSource[reconcile.Request] // a source of obj's kind for the sync loop
 	changed func(q queue)                                                 // a transition happened: sync
 	recheck time.Duration
+	// confirmEvery spaces the answers that confirm that ClusterNetworkPolicy is not served (absentConfirmEvery).
+	confirmEvery time.Duration
+	// inForce reports whether the table in the kernel holds ClusterNetworkPolicy rules (nil: assume it does).
+	inForce func() bool
 	log     logr.Logger
+
+	// Owned by run.
+	absent      int  // answers in a row that ClusterNetworkPolicy is not served
+	provisional bool // cnpAbsent was decided before it was confirmed (nothing in force to keep)
 
 	// mu is held for reading by a sync pass while it reads the informers, and for writing by a transition, so
 	// that no pass asks for (and so re-creates) an informer a transition removes.
-	mu    sync.RWMutex
-	state cnpState
-	ready chan struct{} // closed after the first decision
-	once  sync.Once
+	mu      sync.RWMutex
+	state   cnpState
+	pending string        // why the first decision is not made yet, for readiness ("" once made)
+	ready   chan struct{} // closed after the first decision
+	once    sync.Once
 }
 
 type cnpState uint8
@@ -121,6 +145,7 @@ func (c *clusterPolicies) run(ctx context.Context, q queue) {
 	for ctx.Err() == nil {
 		served, err := c.served(ctx)
 		if err != nil {
+			// No answer: neither confirms nor breaks a run of "not served" answers.
 			if !failing {
 				c.log.Info("cannot tell whether ClusterNetworkPolicy is served yet; asking again", "error", err.Error())
 				failing = true
@@ -132,7 +157,8 @@ func (c *clusterPolicies) run(ctx context.Context, q queue) {
 			continue
 		}
 		failing, backoff = false, 0
-		if err := c.decide(ctx, q, served); err != nil {
+		next, err := c.answer(ctx, q, served)
+		if err != nil {
 			if ctx.Err() == nil {
 				c.log.Error(err, "following ClusterNetworkPolicy failed; asking again", "after", discoveryBackoffMax)
 			}
@@ -141,11 +167,74 @@ func (c *clusterPolicies) run(ctx context.Context, q queue) {
 			}
 			continue
 		}
-		c.once.Do(func() { close(c.ready) })
-		if !sleep(ctx, c.recheck) {
+		if !sleep(ctx, next) {
 			return
 		}
 	}
+}
+
+// answer acts on one answer of discovery and returns when to ask again: soon while a "not served" is being
+// confirmed, else after the recheck period.
+func (c *clusterPolicies) answer(ctx context.Context, q queue, served bool) (time.Duration, error) {
+	c.mu.RLock()
+	prev := c.state
+	c.mu.RUnlock()
+	if served {
+		if c.absent > 0 && prev == cnpServed {
+			c.log.Info("ClusterNetworkPolicy is served again: it was missing from discovery for a moment",
+				"answers", c.absent)
+		}
+		c.absent, c.provisional = 0, false
+		if err := c.decide(ctx, q, true); err != nil {
+			return 0, err
+		}
+		c.firstDecision()
+		return c.recheck, nil
+	}
+	c.absent++
+	switch {
+	case c.absent >= absentConfirmations:
+		if err := c.decide(ctx, q, false); err != nil {
+			return 0, err
+		}
+		c.firstDecision()
+		return c.recheck, nil
+	case prev == cnpUnknown && !c.tablesHoldTiers():
+		c.set(cnpAbsent)
+		c.provisional = true
+		c.log.Info("ClusterNetworkPolicy is missing from discovery and the table in force holds none of its rules: "+
+			"enforcing NetworkPolicy meanwhile; confirming", "apiVersion", clusterPolicyGV.String(),
+			"answers", c.absent, "of", absentConfirmations)
+		c.changed(q)
+		c.firstDecision()
+	case c.absent == 1 && prev != cnpAbsent:
+		c.log.Info("ClusterNetworkPolicy is missing from discovery: confirming before acting on it (an API server "+
+			"that is starting serves discovery before its CRDs' groups)", "apiVersion", clusterPolicyGV.String(),
+			"answers", c.absent, "of", absentConfirmations, "every", c.confirmEvery.String())
+	}
+	if !c.decided() {
+		c.setPending(fmt.Sprintf("confirming that ClusterNetworkPolicy is not served (%d of %d answers)",
+			c.absent, absentConfirmations))
+	}
+	return c.confirmEvery, nil
+}
+
+// tablesHoldTiers asks inForce (nil: assume the table holds ClusterNetworkPolicy rules).
+func (c *clusterPolicies) tablesHoldTiers() bool { return c.inForce == nil || c.inForce() }
+
+// firstDecision marks the first decision made: the sync loop's workers may start.
+func (c *clusterPolicies) firstDecision() {
+	c.setPending("")
+	c.once.Do(func() { close(c.ready) })
+}
+
+// tableHoldsTiers reports whether t holds a set of a ClusterNetworkPolicy tier: every tier with a Deny rule
+// has one (a tier of Accept rules alone only adds to what the default allows).
+func tableHoldsTiers(t *nft.Table) bool {
+	return t != nil && slices.ContainsFunc(t.Sets, func(s *nft.Set) bool {
+		_, ok := compiler.SetTier(s.Name)
+		return ok
+	})
 }
 
 // decide acts on an answer: it starts watching when the kind became served, stops when it went away.
@@ -169,6 +258,12 @@ func (c *clusterPolicies) decide(ctx context.Context, q queue, served bool) erro
 		}
 		c.set(cnpServed)
 		c.log.Info("ClusterNetworkPolicy is served: enforcing it", "apiVersion", clusterPolicyGV.String())
+	case !served && prev == cnpAbsent && c.provisional:
+		c.provisional = false
+		c.log.Info("ClusterNetworkPolicy is not served by the API server: enforcing NetworkPolicy only; install "+
+			"its CRD (config/crd) and the agent starts enforcing it within the recheck period",
+			"apiVersion", clusterPolicyGV.String(), "recheck", c.recheck.String())
+		return nil // already enforcing NetworkPolicy only
 	case !served && prev == cnpServed:
 		c.set(cnpAbsent)
 		for _, obj := range clusterPolicyKinds() {
@@ -194,6 +289,25 @@ func (c *clusterPolicies) set(s cnpState) {
 	c.mu.Lock()
 	c.state = s
 	c.mu.Unlock()
+}
+
+func (c *clusterPolicies) setPending(why string) {
+	c.mu.Lock()
+	c.pending = why
+	c.mu.Unlock()
+}
+
+// waiting says why no sync may run yet ("" when one may, and for a nil c), for readiness.
+func (c *clusterPolicies) waiting() string {
+	if c == nil || c.decided() {
+		return ""
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.pending == "" {
+		return "waiting for discovery to say whether ClusterNetworkPolicy is served"
+	}
+	return c.pending
 }
 
 // reading holds off transitions while a sync pass reads the informers, and says whether ClusterNetworkPolicies

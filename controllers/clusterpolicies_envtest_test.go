@@ -47,6 +47,7 @@ func TestClusterPoliciesOnAPIServer(t *testing.T) {
 	var last Report
 	agent, err := New(cfg, Options{NodeName: testNode, Dataplane: &fakeDataplane{}, VerifyInterval: -1,
 		Registerer: prometheus.NewRegistry(), clusterPolicyRecheck: 300 * time.Millisecond,
+		clusterPolicyConfirm: 300 * time.Millisecond,
 		OnSync: func(r Report) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -268,6 +268,102 @@ func TestClusterPolicyNotServed(t *testing.T) {
 	}
 }
 
+// waitAsked waits until sv has been asked n times in all.
+func waitAsked(t *testing.T, sv *served, n int64) {
+	t.Helper()
+	for start := time.Now(); sv.asked.Load() < n; time.Sleep(5 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("asked %d times in 10s, want %d", sv.asked.Load(), n)
+		}
+	}
+}
+
+// TestClusterPolicyTransient404: while ClusterNetworkPolicy is served, answers that it is not (an API server
+// restarting serves discovery before its CRDs' groups) change nothing until three in a row, confirmEvery apart,
+// say so: two, then served again, and no sync runs — the Admin rules stay. Three: the rules go, no sooner than
+// two spacings after the first.
+func TestClusterPolicyTransient404(t *testing.T) {
+	const confirm = 200 * time.Millisecond
+	sv := newServed(true)
+	e := start(t, append(cluster(), denyClientsToWeb("deny-web")), withClusterPolicies(sv.ask, 20*time.Millisecond),
+		withAbsentConfirm(confirm))
+	admin := []string{"deny-web Deny 10.244.1.10"}
+	e.nextWith("first sync", func(r Report) bool { return slices.Equal(tierRules(r, ir.Admin), admin) })
+
+	sv.answer.Store(false)
+	waitAsked(t, sv, sv.asked.Load()+2) // two "not served" answers, the next one confirm later
+	sv.answer.Store(true)
+	e.quiet(3 * confirm)
+
+	sv.answer.Store(false)
+	since := time.Now()
+	e.nextWith("CRD removed for good", func(r Report) bool { return len(tierRules(r, ir.Admin)) == 0 })
+	if d := time.Since(since); d < 2*confirm-50*time.Millisecond {
+		t.Errorf("ClusterNetworkPolicy switched off %s after the first 404, want three answers %s apart", d, confirm)
+	}
+}
+
+// startWithTiersInForce starts a loop that enforces deny-web, stops it, and returns the dataplane holding its
+// table (Admin sets included), as a restarted agent finds the kernel.
+func startWithTiersInForce(t *testing.T) *fakeDataplane {
+	t.Helper()
+	dp := &fakeDataplane{}
+	e := start(t, append(cluster(), denyClientsToWeb("deny-web")), withClusterPolicies(newServed(true).ask, time.Hour),
+		withDataplane(dp))
+	e.nextWith("the previous agent's sync", func(r Report) bool { return len(tierRules(r, ir.Admin)) == 1 })
+	e.stop()
+	if tab, err := dp.Read(); err != nil || !tableHoldsTiers(tab) {
+		t.Fatalf("the previous agent's table holds no tier sets (%v)", err)
+	}
+	return dp
+}
+
+// TestClusterPolicyStartConfirms: an agent restarting against an API server that answers 404 for
+// ClusterNetworkPolicy, with Admin rules in the table in force, does not sync before three answers confirm it
+// (readiness says so), then enforces NetworkPolicy alone.
+func TestClusterPolicyStartConfirms(t *testing.T) {
+	const confirm = 200 * time.Millisecond
+	dp := startWithTiersInForce(t)
+	sv := newServed(false)
+	begin := time.Now()
+	e := start(t, append(cluster(), denyClientsToWeb("deny-web")), withClusterPolicies(sv.ask, time.Hour),
+		withAbsentConfirm(confirm), withDataplane(dp))
+	waitAsked(t, sv, 1)
+	if err := e.sync.ReadyCheck(nil); err == nil || !strings.Contains(err.Error(), "confirming that ClusterNetworkPolicy is not served") {
+		t.Errorf("readiness while confirming: %v", err)
+	}
+	r := e.next()
+	if d := time.Since(begin); d < 2*confirm-50*time.Millisecond {
+		t.Errorf("first sync %s after start, want after three answers %s apart", d, confirm)
+	}
+	if r.Err != nil || len(tierRules(r, ir.Admin)) != 0 || sv.asked.Load() < 3 {
+		t.Errorf("first sync: %v, Admin rules %v after %d answers; want NetworkPolicy alone after 3", r.Err,
+			tierRules(r, ir.Admin), sv.asked.Load())
+	}
+}
+
+// TestClusterPolicyStartNothingToKeep: with no ClusterNetworkPolicy rules in force there is nothing a sync
+// without them could lose: at a 404 the agent syncs NetworkPolicy at once and goes on confirming; discovery
+// serving the kind on the second answer switches it on.
+func TestClusterPolicyStartNothingToKeep(t *testing.T) {
+	const confirm = 300 * time.Millisecond
+	sv := newServed(false)
+	e := start(t, append(cluster(), denyClientsToWeb("deny-web")), withClusterPolicies(sv.ask, time.Hour),
+		withAbsentConfirm(confirm))
+	r := e.next()
+	if r.Err != nil || len(tierRules(r, ir.Admin)) != 0 || sv.asked.Load() != 1 {
+		t.Fatalf("first sync: %v, Admin rules %v, asked %d; want NetworkPolicy alone after one answer", r.Err,
+			tierRules(r, ir.Admin), sv.asked.Load())
+	}
+	sv.answer.Store(true)
+	e.nextWith("served at the second answer", func(r Report) bool {
+		return slices.Equal(tierRules(r, ir.Admin), []string{"deny-web Deny 10.244.1.10"})
+	})
+	if n := sv.asked.Load(); n != 2 {
+		t.Errorf("asked %d times, want 2", n)
+	}
+}
+
 // TestClusterPolicyDiscoveryWaits: no pass runs before discovery has answered (an unreachable API server): a
 // restarted agent must not replace a table holding Admin rules with one without them.
 func TestClusterPolicyDiscoveryWaits(t *testing.T) {

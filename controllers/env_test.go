@@ -51,6 +51,7 @@ type envConfig struct {
 	dp       *fakeDataplane
 	served   ServedFunc    // nil: the loop does not follow ClusterNetworkPolicy
 	recheck  time.Duration // of served
+	confirm  time.Duration // spacing of the answers that confirm "not served"
 	log      logr.Logger   // the controller's; zero: testr
 }
 
@@ -67,6 +68,9 @@ func withClusterPolicies(served ServedFunc, recheck time.Duration) envOption {
 
 func withLogger(l logr.Logger) envOption { return func(c *envConfig) { c.log = l } }
 
+// withAbsentConfirm spaces the answers confirming that ClusterNetworkPolicy is not served (default 10 ms).
+func withAbsentConfirm(d time.Duration) envOption { return func(c *envConfig) { c.confirm = d } }
+
 func newScheme(t *testing.T) *runtime.Scheme {
 	s := runtime.NewScheme()
 	if err := errors.Join(clientgoscheme.AddToScheme(s), cnp.Install(s)); err != nil {
@@ -78,7 +82,7 @@ func newScheme(t *testing.T) *runtime.Scheme {
 // start runs a sync loop for testNode over objs.
 func start(t *testing.T, objs []client.Object, opts ...envOption) *env {
 	t.Helper()
-	cfg := envConfig{verify: -1, dp: &fakeDataplane{}}
+	cfg := envConfig{verify: -1, dp: &fakeDataplane{}, confirm: 10 * time.Millisecond}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -104,7 +108,7 @@ func start(t *testing.T, objs []client.Object, opts ...envOption) *env {
 	}
 	s, err := NewNodeSync(NodeSyncConfig{NodeName: testNode, Reader: e.client, Informers: e.informers, Dataplane: e.dp,
 		Recorder: e.recorder, VerifyInterval: cfg.verify, OnSync: func(r Report) { e.reports <- r },
-		ClusterPolicies: cfg.served, clusterPolicyRecheck: cfg.recheck})
+		ClusterPolicies: cfg.served, clusterPolicyRecheck: cfg.recheck, clusterPolicyConfirm: cfg.confirm})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,6 +117,7 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		OnSync:               onSync,
 		ClusterPolicies:      served,
 		clusterPolicyRecheck: opts.clusterPolicyRecheck,
+		clusterPolicyConfirm: opts.clusterPolicyConfirm,
 		metrics:              m,
 	})
 	if err != nil {

@@ -44,6 +44,7 @@ type NodeSync struct {
 	// the answer once the controller exists.
 	served     ServedFunc
 	cnpRecheck time.Duration
+	cnpConfirm time.Duration
 	cnp        *clusterPolicies
 	// chains describes the group chains of the table in force, for the counters and the drop log.
 	chains atomic.Pointer[chainIndex]
@@ -85,6 +86,9 @@ type NodeSyncConfig struct {
 	ClusterPolicies ServedFunc
 	// clusterPolicyRecheck is how often ClusterPolicies is asked again; 0: clusterPolicyRecheck.
 	clusterPolicyRecheck time.Duration
+	// clusterPolicyConfirm spaces the answers confirming that ClusterNetworkPolicy is not served; 0:
+	// absentConfirmEvery.
+	clusterPolicyConfirm time.Duration
 }
 
 // NewNodeSync returns the sync loop of one node.
@@ -112,6 +116,7 @@ func NewNodeSync(c NodeSyncConfig) (*NodeSync, error) {
 		strict:     c.strict,
 		served:     c.ClusterPolicies,
 		cnpRecheck: cmp.Or(c.clusterPolicyRecheck, clusterPolicyRecheck),
+		cnpConfirm: cmp.Or(c.clusterPolicyConfirm, absentConfirmEvery),
 	}, nil
 }
 
@@ -231,6 +236,9 @@ func (s *NodeSync) ReadyCheck(_ *http.Request) error {
 	case s.lastErr != nil:
 		return fmt.Errorf("last sync failed: %w", s.lastErr)
 	case !s.synced:
+		if why := s.cnp.waiting(); why != "" {
+			return fmt.Errorf("no successful sync yet: %s", why)
+		}
 		return errors.New("no successful sync yet")
 	}
 	return nil

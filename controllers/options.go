@@ -78,8 +78,8 @@ type Options struct {
 	// (compiler.Options.Strict). Off: a policy change applies to new connections only.
 	Strict bool
 
-	// clusterPolicyRecheck replaces clusterPolicyRecheck (tests).
-	clusterPolicyRecheck time.Duration
+	// clusterPolicyRecheck replaces clusterPolicyRecheck, clusterPolicyConfirm absentConfirmEvery (tests).
+	clusterPolicyRecheck, clusterPolicyConfirm time.Duration
 }
 
 // compileOptions are the compiler's options these Options ask for.
