@@ -24,6 +24,13 @@ func (s *NodeSync) sync(ctx context.Context, log logr.Logger, first time.Time, s
 	}
 	desired := compiler.CompileWith(n, *s.compile)
 	rep.Node, rep.Enforced = n, enforced(n)
+	// Drops logged by new chains may come in as soon as the batch commits: the drop log and the counters know
+	// the chains of both tables until the sync has succeeded (then succeeded stores exactly the new ones).
+	next := indexChains(n, desired)
+	if cur := s.chains.Load(); cur != nil {
+		next = cur.withNext(next)
+	}
+	s.chains.Store(&next)
 	plan, err := s.dp.Sync(desired)
 	if err != nil {
 		// The batch may have been committed even so (its acknowledgements were lost): the next sync may find
