@@ -19,6 +19,7 @@ import (
 
 	"github.com/nftpolicy/nftpolicy/compiler/ir"
 	"github.com/nftpolicy/nftpolicy/controllers"
+	"github.com/nftpolicy/nftpolicy/test/harness"
 )
 
 // cnpCRD is the ClusterNetworkPolicy CRD config/crd installs.
@@ -81,6 +82,9 @@ var _ = Describe("ClusterNetworkPolicy", func() {
 				denied("cli/client", "srv/web"), denied("oth/stranger", "srv/web"),
 				allowed("srv/web", "cli/client"), allowed("cli/client", "oth/stranger"))
 			Eventually(ctx, func() []string {
+				// A denied probe each time round, so that a logged drop lost on the way (the kernel's log
+				// buffer, the rate limit) is followed by another.
+				w.c.Run(ctx, []harness.Probe{w.probe("cli/client", "srv/web", 4)})
 				mu.Lock()
 				defer mu.Unlock()
 				var reasons []string
