@@ -59,6 +59,17 @@ func (h *APIHealth) NewInformer(lw toolscache.ListerWatcher, obj runtime.Object,
 	return toolscache.NewSharedIndexInformer(h.wrap(lw, fmt.Sprintf("%T", obj)), obj, resync, indexers)
 }
 
+// Failure returns the last error of the failure streak of obj's kind (a failed list or watch, e.g. forbidden),
+// nil while its calls succeed.
+func (h *APIHealth) Failure(obj runtime.Object) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if f, ok := h.failing[strings.TrimPrefix(fmt.Sprintf("%T", obj), "*")]; ok {
+		return f.err
+	}
+	return nil
+}
+
 func (h *APIHealth) wrap(lw toolscache.ListerWatcher, resource string) *toolscache.ListWatch {
 	inner := toolscache.ToListerWatcherWithContext(lw)
 	resource = strings.TrimPrefix(resource, "*")

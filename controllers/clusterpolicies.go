@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -86,6 +87,13 @@ type clusterPolicies struct {
 	watch   func(obj client.Object) source.TypedSource[reconcile.Request] // a source of obj's kind for the sync loop
 	changed func(q queue)                                                 // a transition happened: sync
 	recheck time.Duration
+	// retryAfter is the pause after a failure to follow an answer (discoveryBackoffMax).
+	retryAfter time.Duration
+	// warnEvery is how often a wait for an informer that does not sync is logged (syncWarnEvery), syncLimit
+	// how long it may last before the attempt is given up (clusterPolicyRecheck).
+	warnEvery, syncLimit time.Duration
+	// listError says why obj's kind cannot be listed, when known (APIHealth.Failure); nil: never known.
+	listError func(obj runtime.Object) error
 	// confirmEvery spaces the answers that confirm that ClusterNetworkPolicy is not served (absentConfirmEvery).
 	confirmEvery time.Duration
 	// inForce reports whether the table in the kernel holds ClusterNetworkPolicy rules (nil: assume it does).
@@ -160,9 +168,9 @@ func (c *clusterPolicies) run(ctx context.Context, q queue) {
 		next, err := c.answer(ctx, q, served)
 		if err != nil {
 			if ctx.Err() == nil {
-				c.log.Error(err, "following ClusterNetworkPolicy failed; asking again", "after", discoveryBackoffMax)
+				c.log.Error(err, "following ClusterNetworkPolicy failed; asking again", "after", c.retryAfter.String())
 			}
-			if !sleep(ctx, discoveryBackoffMax) {
+			if !sleep(ctx, c.retryAfter) {
 				return
 			}
 			continue
@@ -244,17 +252,13 @@ func (c *clusterPolicies) decide(ctx context.Context, q queue, served bool) erro
 	c.mu.RUnlock()
 	switch {
 	case served && prev != cnpServed:
-		// The sources wait for their informers to sync before the sync loop may read them.
-		for _, obj := range clusterPolicyKinds() {
-			src := c.watch(obj)
-			if err := src.Start(ctx, q); err != nil {
-				return fmt.Errorf("watch %T: %w", obj, err)
-			}
-			if s, ok := src.(source.TypedSyncingSource[reconcile.Request]); ok {
-				if err := s.WaitForSync(ctx); err != nil {
-					return fmt.Errorf("watch %T: %w", obj, err)
-				}
-			}
+		if err := c.startWatching(ctx, q); err != nil {
+			// The informers go, and the event handlers the sources registered on them with them: the next
+			// attempt starts from scratch and registers one set, not a second.
+			return errors.Join(err, c.stopWatching(context.WithoutCancel(ctx)))
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		c.set(cnpServed)
 		c.log.Info("ClusterNetworkPolicy is served: enforcing it", "apiVersion", clusterPolicyGV.String())
@@ -266,10 +270,8 @@ func (c *clusterPolicies) decide(ctx context.Context, q queue, served bool) erro
 		return nil // already enforcing NetworkPolicy only
 	case !served && prev == cnpServed:
 		c.set(cnpAbsent)
-		for _, obj := range clusterPolicyKinds() {
-			if err := c.cache.RemoveInformer(ctx, obj); err != nil {
-				return fmt.Errorf("stop watching %T: %w", obj, err)
-			}
+		if err := c.stopWatching(ctx); err != nil {
+			return err
 		}
 		c.log.Info("ClusterNetworkPolicy is no longer served: enforcing NetworkPolicy only",
 			"apiVersion", clusterPolicyGV.String())

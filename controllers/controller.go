@@ -80,7 +80,9 @@ func (s *NodeSync) NewController(informers cache.Cache, log logr.Logger) (contro
 	}
 	if s.served != nil {
 		s.cnp = &clusterPolicies{served: s.served, cache: informers, recheck: s.cnpRecheck,
-			confirmEvery: s.cnpConfirm, log: log.WithName("clusterpolicies"), ready: make(chan struct{}),
+			confirmEvery: s.cnpConfirm, retryAfter: discoveryBackoffMax, warnEvery: syncWarnEvery,
+			syncLimit: clusterPolicyRecheck,
+			listError: s.listError, log: log.WithName("clusterpolicies"), ready: make(chan struct{}),
 			// Read before the first sync only (no pass runs before the first decision).
 			inForce: func() bool {
 				t, err := s.dp.Read()

@@ -118,6 +118,7 @@ func New(cfg *rest.Config, opts Options) (*Agent, error) {
 		ClusterPolicies:      served,
 		clusterPolicyRecheck: opts.clusterPolicyRecheck,
 		clusterPolicyConfirm: opts.clusterPolicyConfirm,
+		listError:            health.Failure,
 		metrics:              m,
 	})
 	if err != nil {

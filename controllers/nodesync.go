@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -45,6 +46,7 @@ type NodeSync struct {
 	served     ServedFunc
 	cnpRecheck time.Duration
 	cnpConfirm time.Duration
+	listError  func(runtime.Object) error
 	cnp        *clusterPolicies
 	// chains describes the group chains of the table in force, for the counters and the drop log.
 	chains atomic.Pointer[chainIndex]
@@ -89,6 +91,9 @@ type NodeSyncConfig struct {
 	// clusterPolicyConfirm spaces the answers confirming that ClusterNetworkPolicy is not served; 0:
 	// absentConfirmEvery.
 	clusterPolicyConfirm time.Duration
+	// listError says why a kind cannot be listed, when known (APIHealth.Failure): the log of an informer that
+	// does not sync names it. Nil: not known.
+	listError func(runtime.Object) error
 }
 
 // NewNodeSync returns the sync loop of one node.
@@ -117,6 +122,7 @@ func NewNodeSync(c NodeSyncConfig) (*NodeSync, error) {
 		served:     c.ClusterPolicies,
 		cnpRecheck: cmp.Or(c.clusterPolicyRecheck, clusterPolicyRecheck),
 		cnpConfirm: cmp.Or(c.clusterPolicyConfirm, absentConfirmEvery),
+		listError:  c.listError,
 	}, nil
 }
 
