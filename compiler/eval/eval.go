@@ -116,6 +116,7 @@ type conn struct {
 func (s *Side) clusterTier(t ir.Tier, rules []ir.ClusterRule, c conn) bool {
 	for i := range rules {
 		r := &rules[i]
+		s.looked++
 		if len(r.Unenforced) > 0 {
 			s.Unenforced = append(s.Unenforced, clusterRuleRef(t, c.d, r))
 		}

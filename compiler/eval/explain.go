@@ -15,8 +15,10 @@ import (
 //	deny: egress of x/a: Admin ClusterNetworkPolicy egress-tcp egress[3] "deny-to-y" (priority 6) denies y/b TCP/80
 //	allow: x/a -> y/b TCP/80: egress of x/a: Admin ClusterNetworkPolicy ops egress[0] (priority 5) passes, then
 //	  Baseline ClusterNetworkPolicy default egress[1] (priority 10) accepts y/b TCP/80; ingress of y/b not isolated
+//	allow: x/a -> y/b TCP/80: egress of x/a: no ClusterNetworkPolicy rule matches y/b TCP/80, allowed by default;
+//	  ingress of y/b not isolated
 //
-// (the last on one line). Pods are named as the IR names them, other addresses by the address. Rules with fields
+// (the last two on one line each). Pods are named as the IR names them, other addresses by the address. Rules with fields
 // nftpolicy does not enforce that were looked at are named at the end of their side: "(not enforced: …)".
 func (v Verdict) String() string {
 	src, dst := name(v.Egress.Pod, v.src), name(v.Ingress.Pod, v.dst)
@@ -68,9 +70,13 @@ func (s Side) explain(d ir.Direction, self, peer, what string) string {
 			decision = fmt.Sprintf("isolated by %s, no rule allows %s %s", policyList(s.Policies), peer, what)
 		}
 	default:
-		decision = "not isolated"
-		if len(s.Passed) > 0 {
+		switch {
+		case len(s.Passed) > 0:
 			decision = "allowed by default"
+		case s.RulesUndecided():
+			decision = fmt.Sprintf("no ClusterNetworkPolicy rule matches %s %s, allowed by default", peer, what)
+		default:
+			decision = "not isolated"
 		}
 	}
 	out := fmt.Sprintf("%s of %s", d, self)
@@ -81,7 +87,7 @@ func (s Side) explain(d ir.Direction, self, peer, what string) string {
 			steps = append(steps, p.String()+" passes")
 		}
 		out += ": " + strings.Join(append(steps, decision), ", then ")
-	case s.DecidedBy != nil:
+	case s.DecidedBy != nil || s.RulesUndecided():
 		out += ": " + decision
 	default:
 		out += " " + decision
@@ -91,6 +97,10 @@ func (s Side) explain(d ir.Direction, self, peer, what string) string {
 	}
 	return out
 }
+
+// RulesUndecided reports whether ClusterNetworkPolicy rules apply to the pod in this direction and none of them
+// decided (Tier Default: none matched, or only a Pass): the default allowed, not the absence of any policy.
+func (s Side) RulesUndecided() bool { return s.Tier == Default && s.looked > 0 }
 
 // unenforcedList names each rule and its unenforced fields: `ClusterNetworkPolicy a egress[2] spec.egress[2].to[0]
 // .domainNames; …`.

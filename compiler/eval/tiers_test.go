@@ -341,7 +341,8 @@ func TestTiersExplain(t *testing.T) {
 				`(priority 7) passes, then Baseline ClusterNetworkPolicy default egress[1] "pass-ya-tcp" (priority 10) ` +
 				`passes, then allowed by default; ingress of fd00:1::1 not isolated`},
 		{e.Check(ya4, xc4, ir.TCP, 443),
-			`allow: 10.0.1.1 -> x/c TCP/443: egress of 10.0.1.1 not isolated; ingress of x/c not isolated`},
+			`allow: 10.0.1.1 -> x/c TCP/443: egress of 10.0.1.1 not isolated; ingress of x/c: no ClusterNetworkPolicy ` +
+				`rule matches 10.0.1.1 TCP/443, allowed by default`},
 		{e.Check(xc4, ext4, ir.TCP, 443),
 			`deny: egress of x/c: Admin ClusterNetworkPolicy fqdn egress[1] "deny-https" (priority 1) denies ` +
 				`192.0.2.7 TCP/443 (not enforced: ClusterNetworkPolicy fqdn egress[0] "allow-example" ` +

@@ -52,6 +52,8 @@ type Side struct {
 	// the IR resolved it: an Accept rule as if the field matched nothing, a Deny or Pass rule as if it matched
 	// every address.
 	Unenforced []ClusterRuleRef
+
+	looked int // ClusterNetworkPolicy rules looked at (RulesUndecided)
 }
 
 // Audited says the connection is allowed only because a side is in audit mode: enforced, it would be denied.

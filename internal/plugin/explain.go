@@ -84,6 +84,8 @@ type side struct {
 	Passed []clusterRule `json:"passed,omitempty"`
 	// Unenforced are the rules looked at with fields nftpolicy does not enforce.
 	Unenforced []clusterRule `json:"unenforced,omitempty"`
+	// undecided: ClusterNetworkPolicy rules apply and none decided (eval.Side.RulesUndecided), for the text.
+	undecided bool
 }
 
 // clusterRule is one ClusterNetworkPolicy rule.
@@ -250,7 +252,7 @@ func explanationOf(v eval.Verdict, from, to *pod, fip, tip netip.Addr, pt port) 
 // sideOf describes one side of the connection; ep is that end (a pod, or an address with no object).
 func sideOf(s eval.Side, ep *pod, dir string) side {
 	out := side{Isolated: s.Isolated, Allowed: s.Allowed, Policies: []string{}, AllowedBy: []string{},
-		Audited: s.WouldDrop, Tier: s.Tier.String()}
+		Audited: s.WouldDrop, Tier: s.Tier.String(), undecided: s.RulesUndecided()}
 	switch {
 	case s.Pod != (ir.PodRef{}):
 		out.Pod = s.Pod.String()
@@ -322,6 +324,10 @@ func decision(dir string, s side) string {
 		return "accepted by " + s.DecidedBy.ref
 	case s.DecidedBy != nil:
 		return "denied by " + s.DecidedBy.ref
+	case s.undecided && len(s.Passed) > 0:
+		return "no later ClusterNetworkPolicy rule decides: allowed by default"
+	case s.undecided:
+		return "is not isolated for " + dir + " and no ClusterNetworkPolicy rule matches: allowed by default"
 	case !s.Isolated:
 		return "is not isolated for " + dir + ": allowed"
 	case len(s.AllowedBy) > 0:
