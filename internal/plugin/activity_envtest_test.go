@@ -18,7 +18,8 @@ import (
 
 // activityFixture is what three agents wrote: node-a and node-b with drops and counters (one drop of each in the
 // same second; alpha/default-deny-ingress busy on both, so top sums it; ties on counts that only names break;
-// delta in audit mode), node-c nothing yet.
+// delta in audit mode; ClusterNetworkPolicies: Admin deny-db dropping on both nodes, a Baseline drop naming two
+// policies, a Baseline policy letting packets through), node-c nothing yet.
 func activityFixture() map[string]v1alpha1.NodePolicyStatusStatus {
 	at := func(s int) metav1.Time { return metav1.NewTime(time.Date(2026, 5, 1, 10, 0, s, 0, time.UTC)) }
 	counts := func(ns, name, dir string, allowed, dropped int64) v1alpha1.PolicyCounts {
@@ -32,10 +33,13 @@ func activityFixture() map[string]v1alpha1.NodePolicyStatusStatus {
 					DstIP: "10.244.1.12", Protocol: "tcp", Port: 5432, Policies: []string{"alpha/db-from-api", "alpha/default-deny-ingress"}},
 				{Time: at(20), Direction: "egress", Src: "beta/web", Dst: "203.0.113.9", SrcIP: "10.244.2.11",
 					DstIP: "203.0.113.9", Protocol: "udp", Port: 53, Policies: []string{"beta/egress-lock"}},
+				{Time: at(25), Direction: "egress", Src: "beta/web", Dst: "alpha/db", SrcIP: "10.244.2.11",
+					DstIP: "10.244.1.12", Protocol: "tcp", Port: 5432, Tier: "Admin", Policies: []string{"deny-db"}},
 				{Time: at(5), Direction: "ingress", Src: "198.51.100.7", Dst: "alpha/web", SrcIP: "198.51.100.7",
 					DstIP: "10.244.1.11", Protocol: "icmp", Policies: []string{"alpha/default-deny-ingress"}},
 			},
 			BusiestPolicies: []v1alpha1.PolicyCounts{
+				{ObjectRef: v1alpha1.ObjectRef{Name: "deny-db"}, Tier: "Admin", Direction: "egress", DroppedPackets: 6},
 				counts("alpha", "default-deny-ingress", "ingress", 10, 7),
 				counts("beta", "egress-lock", "egress", 100, 3),
 				counts("alpha", "allow-http", "ingress", 50, 0),
@@ -47,10 +51,15 @@ func activityFixture() map[string]v1alpha1.NodePolicyStatusStatus {
 					DstIP: "10.244.3.11", Protocol: "sctp", Port: 7000, Policies: []string{"gamma/from-outside"}},
 				{Time: at(10), Direction: "ingress", Src: "fd00::1", Dst: "gamma/web", SrcIP: "fd00::1",
 					DstIP: "fd00:10:244:3::11", Protocol: "tcp", Port: 80, Policies: []string{"gamma/from-outside"}},
+				{Time: at(3), Direction: "ingress", Src: "10.0.0.5", Dst: "gamma/web", SrcIP: "10.0.0.5",
+					DstIP: "10.244.3.11", Protocol: "udp", Port: 9000, Tier: "Baseline",
+					Policies: []string{"default-deny", "lock-gamma"}},
 				{Time: at(1), Direction: "egress", Src: "delta/app", Dst: "gamma/web", SrcIP: "10.244.3.20",
 					DstIP: "10.244.3.11", Protocol: "tcp", Port: 80, Policies: []string{"delta/lockdown"}, Audit: true},
 			},
 			BusiestPolicies: []v1alpha1.PolicyCounts{
+				{ObjectRef: v1alpha1.ObjectRef{Name: "deny-db"}, Tier: "Admin", Direction: "egress", DroppedPackets: 2},
+				{ObjectRef: v1alpha1.ObjectRef{Name: "allow-dns"}, Tier: "Baseline", Direction: "egress", AllowedPackets: 30},
 				counts("gamma", "from-outside", "ingress", 0, 9),
 				counts("alpha", "default-deny-ingress", "ingress", 5, 2),
 				counts("gamma", "z-tie", "egress", 1, 1),

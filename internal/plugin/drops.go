@@ -30,7 +30,9 @@ func newDropsCommand(src *sourceFlags, streams genericiooptions.IOStreams) *cobr
 		Long: `drops lists the last packets each node's ruleset dropped, as the node's agent read them from the kernel's
 log and published them in its NodePolicyStatus (status.recentDrops: the last 20 per node, refreshed at most every
 10 seconds). The kernel logs at most 10 drops a second per chain, so a flood shows as samples, not every packet.
-In audit mode the packets were let through: the reason says so.
+In audit mode the packets were let through: the reason says so. A packet a ClusterNetworkPolicy's Deny rule
+dropped says so too ("denied by Admin ClusterNetworkPolicy NAME"); POLICIES are then that tier's policies of
+the pod with Deny rules, one of which denied it.
 It needs the live cluster (list, or with --node get, on nodepolicystatuses).`,
 		Example: `  kubectl nftpolicy drops
   kubectl nftpolicy drops --node worker-1 -o json`,
@@ -78,17 +80,41 @@ func dropLines(items []v1alpha1.NodePolicyStatus) []dropLine {
 	return lines
 }
 
-// dropReason says why the packet was dropped, without repeating the policies: which end is isolated, and what
-// no rule of its policies allows; in audit mode, that it was let through all the same.
+// dropReason says why the packet was dropped: for NetworkPolicy isolation, without repeating the policies, which
+// end is isolated and what no rule of its policies allows; for a Deny rule of a ClusterNetworkPolicy tier, the
+// tier and the policy (or the policies one of which denied it) and whose rule it was; in audit mode, that it was
+// let through all the same.
 func dropReason(d v1alpha1.DropRecord) string {
-	reason := fmt.Sprintf("%s is isolated for ingress: no rule of its policies admits %s", d.Dst, d.Src)
-	if d.Direction == "egress" {
+	var reason string
+	switch {
+	case d.Tier != "":
+		reason = "denied by " + tierPolicies(d.Tier, d.Policies) + ": a Deny rule of "
+		if d.Direction == "egress" {
+			reason += fmt.Sprintf("%s's egress matches %s", d.Src, d.Dst)
+		} else {
+			reason += fmt.Sprintf("%s's ingress matches %s", d.Dst, d.Src)
+		}
+	case d.Direction == "egress":
 		reason = fmt.Sprintf("%s is isolated for egress: no rule of its policies lets it reach %s", d.Src, d.Dst)
+	default:
+		reason = fmt.Sprintf("%s is isolated for ingress: no rule of its policies admits %s", d.Dst, d.Src)
 	}
 	if d.Audit {
 		reason += " (audit mode: let through)"
 	}
 	return reason
+}
+
+// tierPolicies names the ClusterNetworkPolicies of a tier drop: "Admin ClusterNetworkPolicy X", or "one of the
+// Admin ClusterNetworkPolicies X, Y" (the pod's policies of the tier with Deny rules, one of which denied).
+func tierPolicies(tier string, names []string) string {
+	switch len(names) {
+	case 0:
+		return "an " + tier + " ClusterNetworkPolicy"
+	case 1:
+		return tier + " ClusterNetworkPolicy " + names[0]
+	}
+	return "one of the " + tier + " ClusterNetworkPolicies " + strings.Join(names, ", ")
 }
 
 func protoPort(d v1alpha1.DropRecord) string {

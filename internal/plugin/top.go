@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -29,7 +30,8 @@ packets, then would have dropped the most (AUDITED: let through by audit mode), 
 direction (status.busiestPolicies of its NodePolicyStatus, from the kernel's rule counters, refreshed at most
 every 10 seconds). top adds them up per policy and direction over the nodes that list them; NODES is how many
 do. The counts are packets of new connections, since each node's chain was last written; a chain shared by
-several policies counts its packets for each of them.
+several policies counts its packets for each of them. A ClusterNetworkPolicy is named by its name and tier,
+"deny-db (Admin cnp)": the packets its tier's Accept rules let through and Deny rules dropped.
 It needs the live cluster (list, or with --node get, on nodepolicystatuses).`,
 		Example: `  kubectl nftpolicy top
   kubectl nftpolicy top --node worker-1 -o json`,
@@ -64,15 +66,15 @@ func (o *TopOptions) Run(ctx context.Context) error {
 // topLines sums the busiest policies of items (sorted by node) per policy and direction, busiest first
 // (v1alpha1.BusierFirst), each with the nodes that list it in name order.
 func topLines(items []v1alpha1.NodePolicyStatus) []topLine {
-	type key struct{ namespace, name, direction string }
+	type key struct{ namespace, name, tier, direction string }
 	byKey := map[key]*topLine{}
 	lines := []*topLine{}
 	for _, nps := range items {
 		for _, p := range nps.Status.BusiestPolicies {
-			k := key{p.Namespace, p.Name, p.Direction}
+			k := key{p.Namespace, p.Name, p.Tier, p.Direction}
 			l := byKey[k]
 			if l == nil {
-				l = &topLine{PolicyCounts: v1alpha1.PolicyCounts{ObjectRef: p.ObjectRef, Direction: p.Direction}}
+				l = &topLine{PolicyCounts: v1alpha1.PolicyCounts{ObjectRef: p.ObjectRef, Tier: p.Tier, Direction: p.Direction}}
 				byKey[k] = l
 				lines = append(lines, l)
 			}
@@ -94,8 +96,17 @@ func writeTop(buf *bytes.Buffer, lines []topLine) {
 	tw := tabwriter.NewWriter(buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "POLICY\tDIRECTION\tDROPPED\tAUDITED\tALLOWED\tNODES")
 	for _, l := range lines {
-		fmt.Fprintf(tw, "%s/%s\t%s\t%d\t%d\t%d\t%d\n", l.Namespace, l.Name, l.Direction, l.DroppedPackets,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\n", policyName(l.PolicyCounts), l.Direction, l.DroppedPackets,
 			l.AuditedPackets, l.AllowedPackets, len(l.Nodes))
 	}
 	tw.Flush()
+}
+
+// policyName is how top names a policy: namespace/name for a NetworkPolicy; a ClusterNetworkPolicy, which has no
+// namespace, by its name and a hint of its tier and kind: "deny-db (Admin cnp)".
+func policyName(p v1alpha1.PolicyCounts) string {
+	if p.Namespace != "" {
+		return p.Namespace + "/" + p.Name
+	}
+	return fmt.Sprintf("%s (%s cnp)", p.Name, cmp.Or(p.Tier, "cluster"))
 }
