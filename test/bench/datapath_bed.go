@@ -18,7 +18,7 @@ import (
 // Sizes of one measurement phase.
 const (
 	warmConnects = 40   // connections opened and not counted at the start of a phase
-	connects     = 450  // connections timed per phase
+	connects     = 360  // connections timed per phase (7 rounds × 20 phases × (40+360+1) ports fit firstPort..lastPort)
 	roundTrips   = 2000 // request/response exchanges timed per phase (after warmRounds)
 	warmRounds   = 100
 	drops        = 2000 // datagrams the intruder sends per phase, timed (after warmDrops)
