@@ -34,7 +34,7 @@ func desiredWith(t *testing.T, name string, o compiler.Options) *nft.Table {
 	if b, err := os.ReadFile(filepath.Join(dir, "node")); err == nil {
 		node = strings.TrimSpace(string(b))
 	}
-	n, err := build.Node(build.Cluster{Namespaces: objs.Namespaces, Pods: objs.Pods, Policies: objs.Policies}, node)
+	n, err := build.Node(objs.Cluster(), node)
 	if err != nil {
 		t.Fatal(err)
 	}

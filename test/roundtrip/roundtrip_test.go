@@ -31,11 +31,22 @@ func goldenTables(t *testing.T) map[string]*nft.Table {
 		if b, err := os.ReadFile(filepath.Join(dir, "node")); err == nil {
 			node = strings.TrimSpace(string(b))
 		}
-		n, err := build.Node(build.Cluster{Namespaces: objs.Namespaces, Pods: objs.Pods, Policies: objs.Policies}, node)
+		// Every kind the case holds (ClusterNetworkPolicies and Nodes too), with the case's options, as
+		// compiler/golden_test.go compiles want.nft.
+		n, err := build.Node(objs.Cluster(), node)
 		if err != nil {
 			t.Fatalf("%s: %v", dir, err)
 		}
-		out[filepath.Base(dir)] = compiler.Compile(n)
+		o := compiler.DefaultOptions
+		if b, err := os.ReadFile(filepath.Join(dir, "options")); err == nil {
+			for _, word := range strings.Fields(string(b)) {
+				if word != "audit" {
+					t.Fatalf("%s: options file: unknown option %q (known: audit)", dir, word)
+				}
+				o.Audit = true
+			}
+		}
+		out[filepath.Base(dir)] = compiler.CompileWith(n, o)
 	}
 	return out
 }
